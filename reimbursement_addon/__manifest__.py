@@ -1,0 +1,31 @@
+# Copyright 2026 The reimbursement_addon authors
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl.html).
+{
+    "name": "Customer Reimbursement",
+    "summary": "Reimburse customer credit balances through vendor bills, "
+    "as the Reimbursement periodic task of Dynamics 365 Finance",
+    "version": "18.0.1.0.0",
+    "category": "Accounting/Accounting",
+    "website": "https://github.com/reimbursement-addon/reimbursement_addon",
+    "author": "The reimbursement_addon authors",
+    "maintainers": ["reimbursement-addon"],
+    "development_status": "Beta",
+    "license": "LGPL-3",
+    "depends": ["account"],
+    "data": [
+        "security/ir.model.access.csv",
+        "security/reimbursement_security.xml",
+        "data/ir_sequence_data.xml",
+        "views/account_reimbursement_views.xml",
+        "views/res_partner_views.xml",
+        "views/res_config_settings_views.xml",
+        "wizards/account_reimbursement_wizard_views.xml",
+        "views/menus.xml",
+    ],
+    "demo": [
+        "demo/reimbursement_demo.xml",
+    ],
+    "post_init_hook": "post_init_hook",
+    "installable": True,
+    "application": False,
+}

@@ -1,0 +1,105 @@
+from odoo import _, api, fields, models
+from odoo.exceptions import ValidationError
+
+
+class ResCompany(models.Model):
+    _inherit = "res.company"
+
+    reimbursement_min_amount = fields.Monetary(
+        string="Minimum Reimbursement",
+        currency_field="currency_id",
+        default=0.0,
+        help="A customer is reimbursed only when its credit balance, in company "
+        "currency, is at least this amount.",
+    )
+    reimbursement_journal_id = fields.Many2one(
+        comodel_name="account.journal",
+        string="Reimbursement Bill Journal",
+        check_company=True,
+        domain="[('type', '=', 'purchase')]",
+        help="Purchase journal of the vendor bills that reimburse customers.",
+    )
+    reimbursement_transfer_journal_id = fields.Many2one(
+        comodel_name="account.journal",
+        string="Reimbursement Transfer Journal",
+        check_company=True,
+        domain="[('type', '=', 'general')]",
+        help="Miscellaneous journal of the entries that move a customer's credit "
+        "from the receivable account to the clearing account.",
+    )
+    reimbursement_clearing_account_id = fields.Many2one(
+        comodel_name="account.account",
+        string="Reimbursement Clearing Account",
+        check_company=True,
+        domain="[('reconcile', '=', True), "
+        "('account_type', 'not in', ('asset_receivable', 'liability_payable'))]",
+        help="Reconcilable account between the customer's receivable and the "
+        "vendor bill; it nets to zero once a reimbursement is made.",
+    )
+    reimbursement_vendor_policy = fields.Selection(
+        selection=[
+            ("one_time", "Create a one-time vendor"),
+            ("customer", "Bill the customer itself"),
+        ],
+        string="Vendor for Customers Without One",
+        default="one_time",
+        required=True,
+        help="Which vendor receives the bill of a customer that has no vendor "
+        "account: a one-time vendor created from the customer's data, or the "
+        "customer's own partner.",
+    )
+
+    @api.constrains("reimbursement_min_amount")
+    def _check_reimbursement_min_amount(self):
+        for company in self:
+            if company.currency_id.compare_amounts(company.reimbursement_min_amount, 0.0) < 0:
+                raise ValidationError(
+                    _(
+                        "The minimum reimbursement of %(company)s cannot be negative.",
+                        company=company.display_name,
+                    )
+                )
+
+    def _reimbursement_setup_accounting(self):
+        """Fill the reimbursement journals and clearing account of companies
+        that have a chart of accounts, creating the clearing account when
+        needed. Values already set are kept."""
+        Journal = self.env["account.journal"]
+        for company in self.filtered("chart_template"):
+            vals = {}
+            if not company.reimbursement_journal_id:
+                vals["reimbursement_journal_id"] = Journal.search(
+                    [*Journal._check_company_domain(company), ("type", "=", "purchase")],
+                    limit=1,
+                ).id
+            if not company.reimbursement_transfer_journal_id:
+                vals["reimbursement_transfer_journal_id"] = Journal.search(
+                    [*Journal._check_company_domain(company), ("type", "=", "general")],
+                    limit=1,
+                ).id
+            if not company.reimbursement_clearing_account_id:
+                vals["reimbursement_clearing_account_id"] = company._reimbursement_create_clearing_account().id
+            vals = {fname: value for fname, value in vals.items() if value}
+            if vals:
+                company.write(vals)
+
+    def _reimbursement_create_clearing_account(self):
+        """Create the "Customer reimbursements clearing" account of this
+        company, coded next to its receivable account."""
+        self.ensure_one()
+        Account = self.env["account.account"].with_company(self)
+        receivable = Account.search(
+            [*Account._check_company_domain(self), ("account_type", "=", "asset_receivable")],
+            order="code",
+            limit=1,
+        )
+        code = Account._search_new_account_code(receivable.code or "1000")
+        return Account.create(
+            {
+                "name": _("Customer reimbursements clearing"),
+                "code": code,
+                "account_type": "asset_current",
+                "reconcile": True,
+                "company_ids": [fields.Command.set(self.ids)],
+            }
+        )

@@ -1,0 +1,27 @@
+from odoo import fields, models
+
+
+class ResConfigSettings(models.TransientModel):
+    _inherit = "res.config.settings"
+
+    reimbursement_min_amount = fields.Monetary(
+        related="company_id.reimbursement_min_amount",
+        currency_field="currency_id",
+        readonly=False,
+    )
+    reimbursement_journal_id = fields.Many2one(
+        related="company_id.reimbursement_journal_id",
+        readonly=False,
+    )
+    reimbursement_transfer_journal_id = fields.Many2one(
+        related="company_id.reimbursement_transfer_journal_id",
+        readonly=False,
+    )
+    reimbursement_clearing_account_id = fields.Many2one(
+        related="company_id.reimbursement_clearing_account_id",
+        readonly=False,
+    )
+    reimbursement_vendor_policy = fields.Selection(
+        related="company_id.reimbursement_vendor_policy",
+        readonly=False,
+    )

@@ -1,0 +1,122 @@
+from odoo import Command, _, api, fields, models
+from odoo.exceptions import ValidationError
+
+
+class ResPartner(models.Model):
+    _inherit = "res.partner"
+
+    reimbursement_vendor_id = fields.Many2one(
+        comodel_name="res.partner",
+        string="Reimbursement Vendor Account",
+        company_dependent=True,
+        help="Vendor that receives the bills reimbursing this customer's credit "
+        "balance. Left empty, the company's vendor policy decides.",
+    )
+    reimbursement_one_time_vendor = fields.Boolean(
+        string="One-time Reimbursement Vendor",
+        readonly=True,
+        copy=False,
+        help="Vendor created by a customer reimbursement for a customer that had "
+        "no vendor account.",
+    )
+    reimbursement_line_count = fields.Integer(
+        compute="_compute_reimbursement_line_count",
+        groups="account.group_account_invoice,account.group_account_readonly",
+    )
+
+    @api.constrains("reimbursement_vendor_id")
+    def _check_reimbursement_vendor_id(self):
+        for partner in self:
+            if partner.reimbursement_vendor_id == partner:
+                raise ValidationError(
+                    _(
+                        "%(partner)s cannot be its own reimbursement vendor account: "
+                        "leave the field empty to bill the customer itself.",
+                        partner=partner.display_name,
+                    )
+                )
+
+    def _compute_reimbursement_line_count(self):
+        counts = dict(
+            self.env["account.reimbursement.line"]._read_group(
+                [("customer_id", "in", self.commercial_partner_id.ids)],
+                groupby=["customer_id"],
+                aggregates=["__count"],
+            )
+        )
+        for partner in self:
+            partner.reimbursement_line_count = counts.get(partner.commercial_partner_id, 0)
+
+    def action_open_reimbursement_lines(self):
+        """Open the reimbursements made to this customer."""
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "reimbursement_addon.account_reimbursement_line_action"
+        )
+        action["domain"] = [("customer_id", "=", self.commercial_partner_id.id)]
+        return action
+
+    def _prepare_reimbursement_vendor_vals(self, company):
+        """Values of the one-time vendor that receives this customer's
+        reimbursements: a copy of the commercial partner's identity, address,
+        contact data and bank accounts, so that AP can pay it."""
+        self.ensure_one()
+        customer = self.commercial_partner_id
+        can_trust = self.env.user.has_group("account.group_validate_bank_account")
+        return {
+            "name": customer.name,
+            "is_company": customer.is_company,
+            "company_id": company.id,
+            "street": customer.street,
+            "street2": customer.street2,
+            "zip": customer.zip,
+            "city": customer.city,
+            "state_id": customer.state_id.id,
+            "country_id": customer.country_id.id,
+            "vat": customer.vat,
+            "email": customer.email,
+            "phone": customer.phone,
+            "mobile": customer.mobile,
+            "lang": customer.lang,
+            "supplier_rank": 1,
+            "customer_rank": 0,
+            "reimbursement_one_time_vendor": True,
+            "comment": _("One-time vendor for the reimbursement of customer %(customer)s.", customer=customer.name),
+            "bank_ids": [
+                Command.create(
+                    {
+                        "acc_number": bank.acc_number,
+                        "bank_id": bank.bank_id.id,
+                        "acc_holder_name": bank.acc_holder_name or customer.name,
+                        "currency_id": bank.currency_id.id,
+                        # The trust flag guards against fraudulent accounts: it
+                        # follows the customer's only for users allowed to set it.
+                        "allow_out_payment": bank.allow_out_payment and can_trust,
+                    }
+                )
+                for bank in customer.bank_ids
+            ],
+        }
+
+    def _get_reimbursement_vendors(self, company):
+        """Map each customer (commercial partner) of ``self`` to the vendor
+        that receives its reimbursement bills in ``company``.
+
+        Customers with a vendor account keep it; the others get the customer
+        itself or a new one-time vendor, according to the company's policy.
+        One-time vendors are created in one batch and linked back to their
+        customer so that the next run reuses them.
+        """
+        customers = self.commercial_partner_id.with_company(company)
+        vendors = {customer: customer.reimbursement_vendor_id for customer in customers}
+        missing = customers.filtered(lambda c: not vendors[c])
+        if company.reimbursement_vendor_policy == "customer":
+            vendors.update({customer: customer for customer in missing})
+        elif missing:
+            new_vendors = self.env["res.partner"].create(
+                [customer._prepare_reimbursement_vendor_vals(company) for customer in missing]
+            )
+            for customer, vendor in zip(missing, new_vendors, strict=True):
+                customer.reimbursement_vendor_id = vendor
+                vendors[customer] = vendor
+        return {customer.with_env(self.env): vendor.with_env(self.env) for customer, vendor in vendors.items()}
