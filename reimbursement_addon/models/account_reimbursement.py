@@ -1,4 +1,4 @@
-from odoo import _, api, fields, models
+from odoo import api, fields, models
 
 
 class AccountReimbursement(models.Model):
@@ -89,10 +89,13 @@ class AccountReimbursement(models.Model):
         for vals in vals_list:
             if vals.get("name", "/") == "/":
                 company = self.env["res.company"].browse(vals.get("company_id")) or self.env.company
+                date = vals.get("date") or fields.Date.context_today(self)
+                # ir_sequence_date: the number's year is the run's, not today's.
                 vals["name"] = (
                     self.env["ir.sequence"]
                     .with_company(company)
-                    .next_by_code("account.reimbursement", sequence_date=vals.get("date"))
+                    .with_context(ir_sequence_date=date)
+                    .next_by_code("account.reimbursement", sequence_date=date)
                 )
         return super().create(vals_list)
 
@@ -131,7 +134,6 @@ class AccountReimbursementLine(models.Model):
     date = fields.Date(related="reimbursement_id.date", store=True)
     customer_id = fields.Many2one(
         comodel_name="res.partner",
-        string="Customer",
         required=True,
         readonly=True,
         index=True,
@@ -139,7 +141,6 @@ class AccountReimbursementLine(models.Model):
     )
     vendor_id = fields.Many2one(
         comodel_name="res.partner",
-        string="Vendor",
         required=True,
         readonly=True,
         index=True,

@@ -9,8 +9,7 @@ class ResCompany(models.Model):
         string="Minimum Reimbursement",
         currency_field="currency_id",
         default=0.0,
-        help="A customer is reimbursed only when its credit balance, in company "
-        "currency, is at least this amount.",
+        help="A customer is reimbursed only when its credit balance, in company currency, is at least this amount.",
     )
     reimbursement_journal_id = fields.Many2one(
         comodel_name="account.journal",
@@ -21,7 +20,6 @@ class ResCompany(models.Model):
     )
     reimbursement_transfer_journal_id = fields.Many2one(
         comodel_name="account.journal",
-        string="Reimbursement Transfer Journal",
         check_company=True,
         domain="[('type', '=', 'general')]",
         help="Miscellaneous journal of the entries that move a customer's credit "
@@ -29,10 +27,8 @@ class ResCompany(models.Model):
     )
     reimbursement_clearing_account_id = fields.Many2one(
         comodel_name="account.account",
-        string="Reimbursement Clearing Account",
         check_company=True,
-        domain="[('reconcile', '=', True), "
-        "('account_type', 'not in', ('asset_receivable', 'liability_payable'))]",
+        domain="[('reconcile', '=', True), ('account_type', 'not in', ('asset_receivable', 'liability_payable'))]",
         help="Reconcilable account between the customer's receivable and the "
         "vendor bill; it nets to zero once a reimbursement is made.",
     )

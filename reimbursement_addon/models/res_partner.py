@@ -16,8 +16,7 @@ class ResPartner(models.Model):
         string="One-time Reimbursement Vendor",
         readonly=True,
         copy=False,
-        help="Vendor created by a customer reimbursement for a customer that had "
-        "no vendor account.",
+        help="Vendor created by a customer reimbursement for a customer that had no vendor account.",
     )
     reimbursement_line_count = fields.Integer(
         compute="_compute_reimbursement_line_count",
@@ -50,9 +49,7 @@ class ResPartner(models.Model):
     def action_open_reimbursement_lines(self):
         """Open the reimbursements made to this customer."""
         self.ensure_one()
-        action = self.env["ir.actions.act_window"]._for_xml_id(
-            "reimbursement_addon.account_reimbursement_line_action"
-        )
+        action = self.env["ir.actions.act_window"]._for_xml_id("reimbursement_addon.account_reimbursement_line_action")
         action["domain"] = [("customer_id", "=", self.commercial_partner_id.id)]
         return action
 

@@ -416,8 +416,10 @@ class AccountReimbursementWizard(models.TransientModel):
         """Post the bills and transfer entries of ``proposals``, reconcile
         them and record the lines of ``run``."""
         self = self.with_company(self.company_id)
-        vendors = self.env["res.partner"].browse([p.customer.id for p in proposals])._get_reimbursement_vendors(
-            self.company_id
+        vendors = (
+            self.env["res.partner"]
+            .browse([p.customer.id for p in proposals])
+            ._get_reimbursement_vendors(self.company_id)
         )
         bills = self._create_bills(run, proposals, vendors)
         transfer_moves = self._create_transfer_moves(run, proposals, bills)
@@ -644,10 +646,9 @@ class AccountReimbursementWizardLine(models.TransientModel):
     )
     selected = fields.Boolean(default=True)
     key = fields.Char(readonly=True)
-    customer_id = fields.Many2one(comodel_name="res.partner", string="Customer", readonly=True)
+    customer_id = fields.Many2one(comodel_name="res.partner", readonly=True)
     vendor_id = fields.Many2one(
         comodel_name="res.partner",
-        string="Vendor",
         readonly=True,
         help="Empty: a one-time vendor will be created from the customer.",
     )

@@ -1,0 +1,14 @@
+# The project's entry points; tools/dev.sh does the work (set-up included).
+.PHONY: run test lint setup
+
+run:   ## serve the demo database on http://localhost:8069 (admin / admin)
+	@bash tools/dev.sh run
+
+test:  ## fresh database, install the addon, run the whole test suite
+	@bash tools/dev.sh test $(PYTEST_ARGS)
+
+lint:  ## ruff and pylint-odoo
+	@bash tools/dev.sh lint
+
+setup: ## virtualenv, requirements, Odoo and PostgreSQL checks only
+	@bash tools/dev.sh setup

@@ -1,0 +1,2 @@
+from . import test_configuration
+from . import test_reimbursement

@@ -1,0 +1,83 @@
+from odoo.exceptions import UserError, ValidationError
+from odoo.tests import Form, tagged
+
+from .common import ReimbursementCommon
+
+
+@tagged("post_install", "-at_install")
+class TestConfiguration(ReimbursementCommon):
+    def test_chart_loading_configures_company(self):
+        """A company that gets its chart of accounts after the addon is
+        installed gets a clearing account and both journals."""
+        company = self.company
+        clearing = company.reimbursement_clearing_account_id
+        self.assertRecordValues(
+            clearing,
+            [{"account_type": "asset_current", "reconcile": True, "name": "Customer reimbursements clearing"}],
+        )
+        self.assertEqual(clearing.company_ids, company)
+        self.assertEqual(company.reimbursement_journal_id.type, "purchase")
+        self.assertEqual(company.reimbursement_transfer_journal_id.type, "general")
+        self.assertEqual(company.reimbursement_vendor_policy, "one_time")
+        self.assertEqual(company.reimbursement_min_amount, 0.0)
+
+        other = self.setup_other_company()["company"]
+        self.assertTrue(other.reimbursement_clearing_account_id)
+        self.assertNotEqual(other.reimbursement_clearing_account_id, clearing)
+        self.assertEqual(other.reimbursement_journal_id.company_id, other)
+
+    def test_setup_keeps_chosen_values(self):
+        chosen = self.copy_account(self.clearing)
+        self.company.reimbursement_clearing_account_id = chosen
+        self.company._reimbursement_setup_accounting()
+        self.assertEqual(self.company.reimbursement_clearing_account_id, chosen)
+
+    def test_settings(self):
+        journal = self.company_data["default_journal_purchase"].copy({"name": "Refund Bills"})
+        settings = Form(self.env["res.config.settings"])
+        settings.reimbursement_min_amount = 25.0
+        settings.reimbursement_vendor_policy = "customer"
+        settings.reimbursement_journal_id = journal
+        settings.save().execute()
+        self.assertRecordValues(
+            self.company,
+            [
+                {
+                    "reimbursement_min_amount": 25.0,
+                    "reimbursement_vendor_policy": "customer",
+                    "reimbursement_journal_id": journal.id,
+                }
+            ],
+        )
+
+    def test_negative_minimum_refused(self):
+        with self.assertRaises(ValidationError):
+            self.company.reimbursement_min_amount = -1.0
+
+    def test_vendor_linked_to_itself_refused(self):
+        customer = self._customer("Self Linked")
+        with self.assertRaises(ValidationError):
+            customer.with_company(self.company).reimbursement_vendor_id = customer
+
+    def test_missing_configuration_is_a_clear_error(self):
+        customer = self._customer("Unconfigured")
+        self._credit_note(customer, 10.0)
+        self.company.reimbursement_clearing_account_id = False
+
+        with self.assertRaisesRegex(UserError, "Reimbursement Clearing Account"):
+            self._reimburse(customer)
+        self.assertEqual(self._open_residual(customer), -10.0)
+
+    def test_invalid_partner_domain_is_a_clear_error(self):
+        customer = self._customer("Filtered")
+        self._credit_note(customer, 10.0)
+        with self.assertRaisesRegex(UserError, "not a valid domain"):
+            self._reimburse(partner_domain="[('no_such_field', '=', 1)]")
+
+    def test_customer_smart_count(self):
+        customer = self._customer("Counted")
+        self._credit_note(customer, 10.0)
+        self._reimburse(customer)
+        self.assertEqual(customer.reimbursement_line_count, 1)
+        action = customer.action_open_reimbursement_lines()
+        self.assertEqual(self.env["account.reimbursement.line"].search(action["domain"]).customer_id, customer)

@@ -1,0 +1,174 @@
+#!/usr/bin/env bash
+# Project tooling behind the Makefile: set-up, run, test, lint.
+#
+#   tools/dev.sh setup        virtualenv, pinned requirements, Odoo, PostgreSQL
+#   tools/dev.sh run          (re)create the demo database and serve it
+#   tools/dev.sh test [ARGS]  fresh database, install the addon, run pytest
+#   tools/dev.sh lint         ruff (lint + format check) and pylint-odoo
+#
+# Every missing piece ends in one sentence saying what to do.
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+VENV="$ROOT/.venv"
+STATE="$ROOT/.odoo"          # generated config, data dir, fallback Odoo clone
+CONF="$STATE/odoo.conf"
+PYTHON=${PYTHON:-python3}
+DEMO_DB=${DEMO_DB:-reimbursement_demo}
+HTTP_PORT=${HTTP_PORT:-8069}
+ODOO_BRANCH_URL=https://github.com/odoo/odoo.git
+
+export PGHOST=${PGHOST:-127.0.0.1}
+export PGPORT=${PGPORT:-5432}
+export PGUSER=${PGUSER:-$(id -un)}
+export PGDATABASE=postgres
+export PGOPTIONS="${PGOPTIONS:-} -c client_min_messages=warning"
+
+die() { echo "error: $*" >&2; exit 1; }
+info() { echo "==> $*"; }
+
+find_odoo() {
+    if [ -n "${ODOO_HOME:-}" ]; then
+        [ -f "$ODOO_HOME/odoo-bin" ] \
+            || die "ODOO_HOME=$ODOO_HOME holds no odoo-bin: point ODOO_HOME at an Odoo 18.0 source tree."
+    elif [ -f /opt/odoo/odoo-bin ]; then
+        ODOO_HOME=/opt/odoo
+    elif [ -f "$STATE/odoo/odoo-bin" ]; then
+        ODOO_HOME="$STATE/odoo"
+    else
+        info "No Odoo source at \$ODOO_HOME or /opt/odoo: cloning the official 18.0 branch into .odoo/odoo"
+        mkdir -p "$STATE"
+        if ! timeout 900 git clone --quiet --depth 1 --branch 18.0 "$ODOO_BRANCH_URL" "$STATE/odoo"; then
+            rm -rf "$STATE/odoo"
+            die "Odoo 18.0 source not found, and cloning the official 18.0 branch failed (this machine cannot reach it): put an Odoo 18.0 source tree at /opt/odoo or set ODOO_HOME to one."
+        fi
+        ODOO_HOME="$STATE/odoo"
+    fi
+    grep -q "^version_info = (18, 0," "$ODOO_HOME/odoo/release.py" 2>/dev/null \
+        || die "$ODOO_HOME is not Odoo 18.0 (see odoo/release.py): point ODOO_HOME at an Odoo 18.0 source tree."
+    export ODOO_HOME
+}
+
+setup_venv() {
+    local want stamp="$VENV/.requirements.sha256"
+    want=$(cat "$ROOT/requirements.txt" "$ROOT/requirements-dev.txt" | sha256sum | cut -d' ' -f1)
+    if [ ! -x "$VENV/bin/python" ] || [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
+        command -v "$PYTHON" >/dev/null || die "$PYTHON not found: install Python 3.11 or set PYTHON to a Python 3 interpreter."
+        info "Creating the virtualenv .venv with the pinned requirements (a few minutes the first time)"
+        "$PYTHON" -m venv "$VENV" || die "could not create a virtualenv: install the venv module (apt-get install python3-venv)."
+        "$VENV/bin/pip" install --quiet --upgrade pip setuptools wheel \
+            || die "could not upgrade pip in .venv: check that the Python package index is reachable."
+        "$VENV/bin/pip" install --quiet -r "$ROOT/requirements-dev.txt" \
+            || die "installing requirements-dev.txt failed (see above): psycopg2 needs libpq-dev and python3-dev (apt-get install libpq-dev python3-dev)."
+        echo "$want" >"$stamp"
+    fi
+    # pytest-odoo imports `odoo` directly: put the Odoo source on the path.
+    local site
+    site=$("$VENV/bin/python" -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')
+    echo "$ODOO_HOME" >"$site/odoo-home.pth"
+}
+
+check_postgres() {
+    command -v psql >/dev/null && command -v pg_isready >/dev/null \
+        || die "the PostgreSQL client tools are missing: apt-get install postgresql-client."
+    if ! pg_isready -q; then
+        if [ "$(id -u)" = 0 ] && command -v pg_ctlcluster >/dev/null && [ -d /etc/postgresql ]; then
+            info "PostgreSQL is down: starting it"
+            pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql | head -n 1)" main start || true
+            for _ in 1 2 3 4 5 6 7 8 9 10; do pg_isready -q && break; sleep 1; done
+        fi
+        pg_isready -q || die "PostgreSQL does not answer on $PGHOST:$PGPORT: start it (pg_ctlcluster --skip-systemctl-redirect <version> main start) or set PGHOST and PGPORT."
+    fi
+    [ "$PGUSER" != postgres ] \
+        || die "Odoo refuses to connect as the PostgreSQL superuser 'postgres': set PGUSER to another role, e.g. PGUSER=root after: su postgres -c 'createuser -s root'."
+    if ! psql -qtAc "select 1" >/dev/null 2>&1; then
+        if [ "$(id -u)" = 0 ] && id postgres >/dev/null 2>&1; then
+            info "Creating the PostgreSQL role $PGUSER"
+            su postgres -c "createuser -s '$PGUSER'" >/dev/null 2>&1 || true
+        fi
+        psql -qtAc "select 1" >/dev/null 2>&1 \
+            || die "PostgreSQL role '$PGUSER' cannot connect to $PGHOST:$PGPORT: create it (su postgres -c 'createuser -s $PGUSER') or set PGUSER to a role that may create databases."
+    fi
+    [ "$(psql -qtAc "select rolcreatedb or rolsuper from pg_roles where rolname = current_user")" = t ] \
+        || die "PostgreSQL role '$PGUSER' may not create databases: ALTER ROLE $PGUSER CREATEDB, or set PGUSER to a role that may."
+}
+
+write_config() {
+    mkdir -p "$STATE/data"
+    cat >"$CONF" <<EOF
+[options]
+addons_path = $ODOO_HOME/addons,$ODOO_HOME/odoo/addons,$ROOT
+data_dir = $STATE/data
+db_host = $PGHOST
+db_port = $PGPORT
+db_user = $PGUSER
+db_password = ${PGPASSWORD:-False}
+http_port = $HTTP_PORT
+list_db = False
+EOF
+}
+
+setup() {
+    find_odoo
+    setup_venv
+    check_postgres
+    write_config
+}
+
+odoo_bin() {
+    "$VENV/bin/python" "$ODOO_HOME/odoo-bin" -c "$CONF" "$@"
+}
+
+# Install the addon in a new database; fail on any error in the log.
+create_db() {
+    local db=$1
+    shift
+    local log="$STATE/install-$db.log"
+    dropdb --if-exists --force "$db"
+    odoo_bin -d "$db" -i reimbursement_addon --stop-after-init --log-level=warn "$@" >"$log" 2>&1 \
+        || { cat "$log" >&2; die "installing reimbursement_addon in $db failed (log above)."; }
+    if grep -E " (ERROR|CRITICAL) " "$log" >&2; then
+        die "installing reimbursement_addon in $db logged errors (above)."
+    fi
+}
+
+cmd_run() {
+    setup
+    info "Creating the demo database $DEMO_DB (addon and demo data)"
+    create_db "$DEMO_DB"
+    info "Serving Odoo on http://localhost:$HTTP_PORT (login admin / admin); Ctrl-C stops it"
+    exec "$VENV/bin/python" "$ODOO_HOME/odoo-bin" -c "$CONF" -d "$DEMO_DB" --db-filter="^$DEMO_DB\$"
+}
+
+cmd_test() {
+    setup
+    local db="reimbursement_test_$$"
+    trap 'dropdb --if-exists --force "'"$db"'" >/dev/null 2>&1 || true' EXIT
+    info "Creating the test database $db with reimbursement_addon"
+    create_db "$db" --without-demo=all
+    info "Running the test suite"
+    cd "$ROOT"
+    "$VENV/bin/pytest" --odoo-config="$CONF" --odoo-database="$db" --odoo-log-level=warn --odoo-extra=test-enable \
+        reimbursement_addon/tests "$@"
+}
+
+cmd_lint() {
+    find_odoo
+    setup_venv
+    cd "$ROOT"
+    info "ruff check"
+    "$VENV/bin/ruff" check reimbursement_addon tools
+    info "ruff format --check"
+    "$VENV/bin/ruff" format --check reimbursement_addon tools
+    info "pylint-odoo (mandatory checks)"
+    "$VENV/bin/pylint" --rcfile=.pylintrc reimbursement_addon
+    info "lint clean"
+}
+
+case "${1:-}" in
+    setup) setup ;;
+    run) cmd_run ;;
+    test) shift; cmd_test "$@" ;;
+    lint) cmd_lint ;;
+    *) die "usage: tools/dev.sh setup|run|test|lint" ;;
+esac
