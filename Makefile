@@ -1,5 +1,5 @@
 # The project's entry points; tools/dev.sh does the work (set-up included).
-.PHONY: run test lint setup
+.PHONY: run test lint setup i18n
 
 run:   ## serve the demo database on http://localhost:8069 (admin / admin)
 	@bash tools/dev.sh run
@@ -12,3 +12,6 @@ lint:  ## ruff and pylint-odoo
 
 setup: ## virtualenv, requirements, Odoo and PostgreSQL checks only
 	@bash tools/dev.sh setup
+
+i18n:  ## regenerate the .pot and merge it into nb.po
+	@bash tools/dev.sh i18n

@@ -5,6 +5,7 @@
 #   tools/dev.sh run          (re)create the demo database and serve it
 #   tools/dev.sh test [ARGS]  fresh database, install the addon, run pytest
 #   tools/dev.sh lint         ruff (lint + format check) and pylint-odoo
+#   tools/dev.sh i18n         regenerate the .pot and merge it into nb.po
 #
 # Every missing piece ends in one sentence saying what to do.
 set -euo pipefail
@@ -165,10 +166,22 @@ cmd_lint() {
     info "lint clean"
 }
 
+cmd_i18n() {
+    setup
+    local db="reimbursement_i18n_$$" i18n="$ROOT/reimbursement_addon/i18n"
+    trap 'dropdb --if-exists --force "'"$db"'" >/dev/null 2>&1 || true' EXIT
+    info "Exporting the terms of the installed module"
+    create_db "$db" --without-demo=all
+    odoo_bin -d "$db" --i18n-export="$i18n/reimbursement_addon.pot" --modules=reimbursement_addon \
+        --stop-after-init --log-level=warn
+    "$VENV/bin/python" "$ROOT/tools/merge_po.py" "$i18n/reimbursement_addon.pot" "$i18n/nb.po" nb
+}
+
 case "${1:-}" in
     setup) setup ;;
     run) cmd_run ;;
     test) shift; cmd_test "$@" ;;
     lint) cmd_lint ;;
-    *) die "usage: tools/dev.sh setup|run|test|lint" ;;
+    i18n) cmd_i18n ;;
+    *) die "usage: tools/dev.sh setup|run|test|lint|i18n" ;;
 esac
