@@ -307,6 +307,41 @@ class TestReimbursement(ReimbursementCommon):
         )
         self.assertEqual(self._open_residual(customer), 0.0)
 
+    def test_not_summarized_offsets_debits_of_another_account(self):
+        """A debit on an account that holds no credit is settled against the
+        largest credit: the transfer entry credits that account, and only the
+        net is reimbursed."""
+        other_receivable = self.copy_account(self.receivable)
+        customer = self._customer("Debit Elsewhere")
+        self._entry(customer, self.receivable, -100.0)
+        self._entry(customer, self.receivable, -40.0, date="2019-02-01")
+        self._entry(customer, other_receivable, 30.0)
+
+        run = self._reimburse(customer, summarize_customer=False, include_debit_customers=True, offset_debits=True)
+
+        self.assertReimbursed(run.line_ids, customer, 110.0)
+        self.assertEqual(run.line_ids.account_id, self.receivable)
+        self.assertEqual(
+            sorted(run.line_ids.transfer_move_id.line_ids.mapped(lambda aml: (aml.account_id.id, aml.balance))),
+            sorted([(self.receivable.id, 140.0), (other_receivable.id, -30.0), (self.clearing.id, -110.0)]),
+        )
+        self.assertEqual(self._open_residual(customer), 0.0)
+
+    def test_not_summarized_gross_keeps_debits_open(self):
+        other_receivable = self.copy_account(self.receivable)
+        customer = self._customer("Gross Per Account")
+        self._entry(customer, self.receivable, -100.0)
+        self._entry(customer, other_receivable, -20.0)
+        debit = self._entry(customer, other_receivable, 50.0)
+
+        run = self._reimburse(customer, summarize_customer=False, include_debit_customers=True, offset_debits=False)
+
+        self.assertEqual(sorted(run.line_ids.mapped("amount")), [20.0, 100.0])
+        for line in run.line_ids:
+            self.assertReimbursed(line, customer, line.amount)
+        self.assertEqual(debit.line_ids.filtered("debit").amount_residual, 50.0)
+        self.assertEqual(self._open_residual(customer), 50.0)
+
     # ---- preview and selection ---------------------------------------------
 
     def test_preview_writes_nothing(self):

@@ -38,6 +38,7 @@ class Proposal:
 
     customer: models.BaseModel
     currency: models.BaseModel
+    company_currency: models.BaseModel
     items: list[OpenItem]
     account: models.BaseModel
     analytic: dict | None
@@ -46,8 +47,7 @@ class Proposal:
 
     def __post_init__(self):
         self.amount = self.currency.round(-sum(item.residual_currency for item in self.items))
-        company_currency = self.customer.env.company.currency_id
-        self.amount_company_currency = company_currency.round(-sum(item.residual for item in self.items))
+        self.amount_company_currency = self.company_currency.round(-sum(item.residual for item in self.items))
 
     @property
     def key(self):
@@ -303,7 +303,7 @@ class AccountReimbursementWizard(models.TransientModel):
             skipped["below_minimum"].append((customer, currency, amount))
             return []
         if self.summarize_customer:
-            return [Proposal(customer, currency, selected, self.env["account.account"], None)]
+            return [Proposal(customer, currency, self.company_currency_id, selected, self.env["account.account"], None)]
         return self._split_proposals(customer, currency, selected)
 
     def _split_proposals(self, customer, currency, items):
@@ -329,7 +329,14 @@ class AccountReimbursementWizard(models.TransientModel):
             credit_keys = credit_keys[:1]
             buckets = {credit_keys[0]: items}
         return [
-            Proposal(customer, currency, buckets[key], key[0], buckets[key][0].analytic if key[1] else None)
+            Proposal(
+                customer,
+                currency,
+                self.company_currency_id,
+                buckets[key],
+                key[0],
+                buckets[key][0].analytic if key[1] else None,
+            )
             for key in credit_keys
         ]
 
