@@ -1,6 +1,8 @@
 from odoo.exceptions import UserError, ValidationError
 from odoo.tests import Form, tagged
 
+from odoo.addons.reimbursement_addon.hooks import post_init_hook
+
 from .common import ReimbursementCommon
 
 
@@ -25,6 +27,22 @@ class TestConfiguration(ReimbursementCommon):
         self.assertTrue(other.reimbursement_clearing_account_id)
         self.assertNotEqual(other.reimbursement_clearing_account_id, clearing)
         self.assertEqual(other.reimbursement_journal_id.company_id, other)
+
+    def test_install_hook_configures_companies_with_a_chart(self):
+        """Companies that had a chart before the addon was installed are set
+        up by the install hook."""
+        self.company.write(
+            {
+                "reimbursement_journal_id": False,
+                "reimbursement_transfer_journal_id": False,
+                "reimbursement_clearing_account_id": False,
+            }
+        )
+        post_init_hook(self.env)
+        self.assertEqual(self.company.reimbursement_journal_id, self.company_data["default_journal_purchase"])
+        self.assertEqual(self.company.reimbursement_transfer_journal_id, self.company_data["default_journal_misc"])
+        self.assertTrue(self.company.reimbursement_clearing_account_id.reconcile)
+        self.assertNotEqual(self.company.reimbursement_clearing_account_id, self.clearing)
 
     def test_setup_keeps_chosen_values(self):
         chosen = self.copy_account(self.clearing)
