@@ -20,7 +20,9 @@
         "views/res_partner_views.xml",
         "views/res_config_settings_views.xml",
         "wizards/account_reimbursement_wizard_views.xml",
+        "wizards/account_reimbursement_report_wizard_views.xml",
         "views/menus.xml",
+        "report/reimbursement_report.xml",
     ],
     "demo": [
         "demo/reimbursement_demo.xml",

@@ -94,6 +94,18 @@ check_postgres() {
         || die "PostgreSQL role '$PGUSER' may not create databases: ALTER ROLE $PGUSER CREATEDB, or set PGUSER to a role that may."
 }
 
+# Debian packages the product needs: wkhtmltopdf prints the reports.
+check_system_tools() {
+    command -v wkhtmltopdf >/dev/null && return 0
+    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+        info "Installing wkhtmltopdf (PDF reports) from Debian"
+        { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wkhtmltopdf; } >/dev/null \
+            || die "installing wkhtmltopdf failed: run apt-get update && apt-get install -y wkhtmltopdf."
+    fi
+    command -v wkhtmltopdf >/dev/null \
+        || die "wkhtmltopdf is missing (Odoo prints PDF reports with it): apt-get install wkhtmltopdf."
+}
+
 write_config() {
     mkdir -p "$STATE/data"
     cat >"$CONF" <<EOF
@@ -113,6 +125,7 @@ setup() {
     find_odoo
     setup_venv
     check_postgres
+    check_system_tools
     write_config
 }
 

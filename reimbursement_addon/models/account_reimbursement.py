@@ -107,6 +107,10 @@ class AccountReimbursement(models.Model):
         """Open the entries that moved the credits off the receivable."""
         return self._action_open_moves(self.line_ids.transfer_move_id, "account.action_move_journal_line")
 
+    def action_print(self):
+        """Print the Reimbursement report of these runs."""
+        return self.env.ref("reimbursement_addon.action_report_reimbursement").report_action(self.line_ids)
+
     def _action_open_moves(self, moves, action_xmlid):
         action = self.env["ir.actions.act_window"]._for_xml_id(action_xmlid)
         action["domain"] = [("id", "in", moves.ids)]

@@ -1,2 +1,3 @@
 from . import test_configuration
 from . import test_reimbursement
+from . import test_report

@@ -1,0 +1,37 @@
+from collections import defaultdict
+
+from odoo import api, models
+
+
+class ReportReimbursement(models.AbstractModel):
+    _name = "report.reimbursement_addon.report_reimbursement"
+    _description = "Reimbursement Report"
+
+    @api.model
+    def _get_report_values(self, docids, data=None):
+        """The report prints reimbursement lines, grouped by run, with the
+        options each run used and the totals per currency."""
+        # Printed from the report wizard, the lines come in ``data``: the
+        # client downloads a report with data but no document ids.
+        docids = docids or (data or {}).get("line_ids") or []
+        lines = (
+            self.env["account.reimbursement.line"]
+            .browse(docids)
+            .sorted(lambda line: (line.date, line.reimbursement_id.name, line.customer_id.name or "", line.id))
+        )
+        lines_by_run = defaultdict(lambda: self.env["account.reimbursement.line"])
+        totals = defaultdict(float)
+        for line in lines:
+            lines_by_run[line.reimbursement_id] |= line
+            if line.state == "done":
+                totals[line.currency_id] += line.amount
+        return {
+            "doc_ids": docids,
+            "doc_model": "account.reimbursement.line",
+            "docs": lines,
+            "runs": list(lines_by_run),
+            "lines_by_run": lines_by_run,
+            "totals": sorted(totals.items(), key=lambda item: item[0].name),
+            "company": lines.company_id[:1] or self.env.company,
+            "filters": (data or {}).get("filters"),
+        }
