@@ -1,5 +1,5 @@
 from odoo import _, api, fields, models
-from odoo.exceptions import UserError
+from odoo.exceptions import ValidationError
 
 
 class AccountReimbursementReportWizard(models.TransientModel):
@@ -29,7 +29,7 @@ class AccountReimbursementReportWizard(models.TransientModel):
     def _check_dates(self):
         for wizard in self:
             if wizard.date_from > wizard.date_to:
-                raise UserError(_("The report's start date must not be after its end date."))
+                raise ValidationError(_("The report's start date must not be after its end date."))
 
     def _get_lines(self):
         domain = [

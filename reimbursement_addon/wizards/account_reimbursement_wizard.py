@@ -16,6 +16,11 @@ _logger = logging.getLogger(__name__)
 SKIPPED_NAMES_SHOWN = 10
 
 
+def analytic_key(distribution):
+    """Hashable, order-independent form of an analytic distribution."""
+    return json.dumps(distribution, sort_keys=True) if distribution else ""
+
+
 @dataclass
 class OpenItem:
     """An open journal item on a customer's receivable account."""
@@ -28,7 +33,7 @@ class OpenItem:
 
     @property
     def analytic_key(self):
-        return json.dumps(self.analytic, sort_keys=True) if self.analytic else ""
+        return analytic_key(self.analytic)
 
 
 @dataclass
@@ -52,8 +57,7 @@ class Proposal:
     @property
     def key(self):
         """Stable identity of the proposal between preview and run."""
-        analytic_key = json.dumps(self.analytic, sort_keys=True) if self.analytic else ""
-        return f"{self.customer.id}-{self.currency.id}-{self.account.id or 0}-{analytic_key}"
+        return f"{self.customer.id}-{self.currency.id}-{self.account.id or 0}-{analytic_key(self.analytic)}"
 
 
 class AccountReimbursementWizard(models.TransientModel):
