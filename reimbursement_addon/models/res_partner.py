@@ -110,10 +110,14 @@ class ResPartner(models.Model):
         if company.reimbursement_vendor_policy == "customer":
             vendors.update({customer: customer for customer in missing})
         elif missing:
-            new_vendors = self.env["res.partner"].create(
-                [customer._prepare_reimbursement_vendor_vals(company) for customer in missing]
+            # The one-time vendor is part of the reimbursement, which account
+            # managers may run without the right to manage contacts.
+            new_vendors = (
+                self.env["res.partner"]
+                .sudo()
+                .create([customer._prepare_reimbursement_vendor_vals(company) for customer in missing])
             )
-            for customer, vendor in zip(missing, new_vendors, strict=True):
+            for customer, vendor in zip(missing.sudo(), new_vendors, strict=True):
                 customer.reimbursement_vendor_id = vendor
                 vendors[customer] = vendor
         return {customer.with_env(self.env): vendor.with_env(self.env) for customer, vendor in vendors.items()}

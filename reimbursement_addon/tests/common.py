@@ -89,14 +89,15 @@ class ReimbursementCommon(AccountTestInvoicingCommon):
 
     # ---- running -----------------------------------------------------------
 
-    def _wizard(self, partners=None, **options):
+    def _wizard(self, partners=None, user=None, **options):
         vals = {"date": self.run_date, **options}
         if partners is not None:
             vals["partner_domain"] = str([("id", "in", partners.ids)])
-        return self.env["account.reimbursement.wizard"].create(vals)
+        wizards = self.env["account.reimbursement.wizard"]
+        return (wizards.with_user(user) if user else wizards).create(vals)
 
-    def _reimburse(self, partners=None, **options):
-        action = self._wizard(partners, **options).action_reimburse()
+    def _reimburse(self, partners=None, user=None, **options):
+        action = self._wizard(partners, user=user, **options).action_reimburse()
         return self.env["account.reimbursement"].browse(action["res_id"])
 
     # ---- reading the ledger ------------------------------------------------

@@ -1,6 +1,6 @@
 from odoo import Command
 from odoo.exceptions import UserError
-from odoo.tests import tagged
+from odoo.tests import new_test_user, tagged
 
 from .common import ReimbursementCommon
 
@@ -229,6 +229,28 @@ class TestReimbursement(ReimbursementCommon):
         self.assertReimbursed(second_run.line_ids, customer, 30.0, vendor=vendor)
         self.assertEqual(self.env["res.partner"].search_count([("name", "=", "One-time Customer")]), 2)
         self.assertEqual(vendor.with_company(self.company).reimbursement_vendor_id, self.env["res.partner"])
+
+    def test_one_time_vendor_without_contact_creation_right(self):
+        """An accounting manager who may not create contacts still gets the
+        one-time vendors of the run."""
+        manager = new_test_user(
+            self.env,
+            login="reimbursement_manager_no_contacts",
+            groups="base.group_user,account.group_account_manager",
+            company_id=self.company.id,
+            company_ids=[Command.set(self.company.ids)],
+        )
+        self.assertFalse(manager.has_group("base.group_partner_manager"))
+        customer = self._customer("No Contact Rights Customer")
+        self._credit_note(customer, 75.0)
+
+        run = self._reimburse(customer, user=manager)
+
+        vendor = run.line_ids.vendor_id
+        self.assertTrue(vendor.reimbursement_one_time_vendor)
+        self.assertEqual(vendor.create_uid, manager)
+        self.assertEqual(customer.with_company(self.company).reimbursement_vendor_id, vendor)
+        self.assertReimbursed(run.line_ids, customer, 75.0, vendor=vendor)
 
     def test_vendor_policy_customer(self):
         self.company.reimbursement_vendor_policy = "customer"
