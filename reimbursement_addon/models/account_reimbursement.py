@@ -1,4 +1,5 @@
 from odoo import api, fields, models
+from odoo.tools.safe_eval import safe_eval
 
 
 class AccountReimbursement(models.Model):
@@ -114,7 +115,11 @@ class AccountReimbursement(models.Model):
     def _action_open_moves(self, moves, action_xmlid):
         action = self.env["ir.actions.act_window"]._for_xml_id(action_xmlid)
         action["domain"] = [("id", "in", moves.ids)]
-        action["context"] = {"create": False}
+        # Keep the action's context: the lists show their vendor column by it.
+        action["context"] = {
+            **safe_eval(action.get("context") or "{}", {"uid": self.env.uid}),
+            "create": False,
+        }
         if len(moves) == 1:
             action.update(views=[(False, "form")], view_mode="form", res_id=moves.id)
         return action
@@ -189,7 +194,7 @@ class AccountReimbursementLine(models.Model):
         string="Settled Journal Items",
         readonly=True,
     )
-    payment_state = fields.Selection(related="bill_id.payment_state", string="Payment Status")
+    payment_state = fields.Selection(related="bill_id.payment_state", string="Payment Status", store=True)
     state = fields.Selection(
         selection=[("done", "Done"), ("cancelled", "Cancelled")],
         default="done",

@@ -79,28 +79,33 @@ class AccountReimbursementWizard(models.TransientModel):
     )
     summarize_customer = fields.Boolean(
         default=True,
-        help="Yes: one reimbursement per customer and currency, whatever the "
-        "receivable accounts and analytic distributions of its credits. "
-        "No: one reimbursement per customer, currency, receivable account and "
-        "analytic distribution; each keeps its account and distribution.",
+        help="Checked: one vendor bill per customer and currency for its whole credit "
+        "balance, whatever receivable accounts and analytic distributions the credits "
+        "were booked on. Unchecked: one vendor bill per customer, currency, receivable "
+        "account and analytic distribution, so that each credit leaves the account and "
+        "analytic distribution it was booked on.",
     )
     include_debit_customers = fields.Boolean(
         string="Include Customers with Outstanding Debit Transactions",
         default=False,
-        help="No: a customer that still has an open debit (an unpaid invoice, "
-        "for example) is not reimbursed. Yes: such customers are reimbursed too.",
+        help="Unchecked: a customer that still has an open debit on its receivable "
+        "(an unpaid invoice, for example) is not reimbursed, so nothing is paid out "
+        "to a customer who still owes the company money. Checked: such customers are "
+        "reimbursed too.",
     )
     offset_debits = fields.Boolean(
         string="Settle Open Debits First",
         default=True,
-        help="Only for customers with open debits. Yes: the open debits are "
-        "settled against the credits first and only the net credit is "
-        "reimbursed. No: the whole credit is reimbursed and the debits stay open.",
+        help="For customers with open debits. Checked: the open debits are "
+        "reconciled with the credits first and only the net credit balance is "
+        "reimbursed. Unchecked: the gross credit is reimbursed and the debits stay "
+        "open on the receivable, to be collected as usual.",
     )
     partner_domain = fields.Char(
         string="Records to Include",
         default="[]",
-        help="Which customers may be reimbursed. Empty: every customer.",
+        help="Which customers may be reimbursed, as a filter on contacts (for example "
+        "by country, tag or salesperson). Empty: every customer with a credit balance.",
     )
     min_amount = fields.Monetary(
         related="company_id.reimbursement_min_amount",
@@ -136,9 +141,10 @@ class AccountReimbursementWizard(models.TransientModel):
         for wizard in self:
             wizard.amount_total = sum(wizard.line_ids.filtered("selected").mapped("amount_company_currency"))
 
-    @api.onchange("date", "summarize_customer", "include_debit_customers", "offset_debits", "partner_domain")
+    @api.onchange("summarize_customer", "include_debit_customers", "offset_debits", "partner_domain")
     def _onchange_options(self):
-        # A preview made with other options no longer describes the run.
+        # A preview made with other options no longer describes the run (the
+        # date is not one of them: it changes no amount of the preview).
         if self.preview_done:
             self.line_ids = [Command.clear()]
             self.preview_done = False
@@ -380,6 +386,7 @@ class AccountReimbursementWizard(models.TransientModel):
             "key": proposal.key,
             "customer_id": proposal.customer.id,
             "vendor_id": vendor.id,
+            "vendor_name": vendor.display_name or _("New one-time vendor"),
             "currency_id": proposal.currency.id,
             "amount": proposal.amount,
             "amount_company_currency": proposal.amount_company_currency,
@@ -663,6 +670,7 @@ class AccountReimbursementWizardLine(models.TransientModel):
         readonly=True,
         help="Empty: a one-time vendor will be created from the customer.",
     )
+    vendor_name = fields.Char(string="Vendor", readonly=True)
     currency_id = fields.Many2one(comodel_name="res.currency", readonly=True)
     company_currency_id = fields.Many2one(related="wizard_id.company_currency_id")
     amount = fields.Monetary(currency_field="currency_id", readonly=True)
