@@ -27,6 +27,11 @@
     "demo": [
         "demo/reimbursement_demo.xml",
     ],
+    "assets": {
+        "web.assets_tests": [
+            "reimbursement_addon/static/tests/tours/*.js",
+        ],
+    },
     "post_init_hook": "post_init_hook",
     "installable": True,
     "application": False,

@@ -94,16 +94,25 @@ check_postgres() {
         || die "PostgreSQL role '$PGUSER' may not create databases: ALTER ROLE $PGUSER CREATEDB, or set PGUSER to a role that may."
 }
 
-# Debian packages the product needs: wkhtmltopdf prints the reports.
+# Debian packages the project needs: wkhtmltopdf prints the PDF reports,
+# chromium runs the browser tour of the test suite (and the screenshots).
 check_system_tools() {
-    command -v wkhtmltopdf >/dev/null && return 0
+    local missing=() tool
+    for tool in wkhtmltopdf chromium; do
+        command -v "$tool" >/dev/null || missing+=("$tool")
+    done
+    [ ${#missing[@]} = 0 ] && return 0
     if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
-        info "Installing wkhtmltopdf (PDF reports) from Debian"
-        { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wkhtmltopdf; } >/dev/null \
-            || die "installing wkhtmltopdf failed: run apt-get update && apt-get install -y wkhtmltopdf."
+        info "Installing ${missing[*]} from Debian (PDF reports, browser tests)"
+        { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}"; } >/dev/null \
+            || die "installing ${missing[*]} failed: run apt-get update && apt-get install -y ${missing[*]}."
     fi
-    command -v wkhtmltopdf >/dev/null \
-        || die "wkhtmltopdf is missing (Odoo prints PDF reports with it): apt-get install wkhtmltopdf."
+    for tool in "${missing[@]}"; do
+        command -v "$tool" >/dev/null || case $tool in
+            wkhtmltopdf) die "wkhtmltopdf is missing (Odoo prints PDF reports with it): apt-get install wkhtmltopdf." ;;
+            chromium) die "chromium is missing (the test suite's browser tour runs in it): apt-get install chromium." ;;
+        esac
+    done
 }
 
 write_config() {
@@ -162,8 +171,9 @@ cmd_test() {
     create_db "$db" --without-demo=all
     info "Running the test suite"
     cd "$ROOT"
+    # --odoo-http serves the test database to the browser tour.
     "$VENV/bin/pytest" --odoo-config="$CONF" --odoo-database="$db" --odoo-log-level=warn --odoo-extra=test-enable \
-        reimbursement_addon/tests "$@"
+        --odoo-http reimbursement_addon/tests "$@"
 }
 
 cmd_lint() {

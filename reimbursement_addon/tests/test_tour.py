@@ -1,0 +1,62 @@
+from odoo import Command, fields
+from odoo.tests import HttpCase, new_test_user, tagged
+
+from .common import ReimbursementCommon
+
+
+@tagged("post_install", "-at_install")
+class TestReimbursementTour(ReimbursementCommon, HttpCase):
+    """An accountant reimburses customers in a real browser; the accounting
+    that the clicks produced is then checked here."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        # The browser runs the wizard today, as an accountant would.
+        cls.run_date = fields.Date.context_today(cls.env.user)
+        cls.company.write(
+            {
+                "reimbursement_min_amount": 50.0,
+                # A configured company: printing does not open the layout configurator.
+                "external_report_layout_id": cls.env.ref("web.external_layout_standard").id,
+            }
+        )
+        # "Show Full Accounting Features" shows the Accounting menu in Community.
+        cls.accountant = new_test_user(
+            cls.env,
+            login="reimbursement_accountant",
+            groups="base.group_user,account.group_account_manager,account.group_account_user",
+            company_id=cls.company.id,
+            company_ids=[Command.set(cls.company.ids)],
+        )
+        cls.alpha = cls._customer("Tour Alpha AS")
+        cls.beta = cls._customer("Tour Beta AS")
+        cls.debtor = cls._customer("Tour Debtor AS")
+        cls.small = cls._customer("Tour Small AS")
+        cls._credit_note(cls.alpha, 300.0)
+        cls._credit_note(cls.beta, 150.0)
+        cls._credit_note(cls.debtor, 90.0)
+        cls.debtor_invoice = cls._invoice(cls.debtor, 40.0)
+        cls._credit_note(cls.small, 20.0)
+
+    def test_accountant_reimburses_from_the_menu(self):
+        self.start_tour("/odoo", "reimbursement_addon_tour", login=self.accountant.login, timeout=180)
+
+        run = self.env["account.reimbursement"].search([("company_id", "=", self.company.id)])
+        self.assertEqual(len(run), 1)
+        self.assertRecordValues(
+            run,
+            [{"user_id": self.accountant.id, "include_debit_customers": True, "offset_debits": True}],
+        )
+        self.assertEqual(run.line_ids.customer_id, self.alpha + self.debtor)
+        alpha_line = run.line_ids.filtered(lambda line: line.customer_id == self.alpha)
+        debtor_line = run.line_ids.filtered(lambda line: line.customer_id == self.debtor)
+        self.assertReimbursed(alpha_line, self.alpha, 300.0)
+        self.assertTrue(alpha_line.vendor_id.reimbursement_one_time_vendor)
+        self.assertReimbursed(debtor_line, self.debtor, 50.0)
+        self.assertEqual(self.debtor_invoice.amount_residual, 0.0)
+        self.assertEqual(self._open_residual(self.alpha), 0.0)
+        self.assertEqual(self._open_residual(self.debtor), 0.0)
+        # Deselected in the preview, and below the minimum: their credits stay.
+        self.assertEqual(self._open_residual(self.beta), -150.0)
+        self.assertEqual(self._open_residual(self.small), -20.0)
