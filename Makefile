@@ -1,5 +1,5 @@
 # The project's entry points; tools/dev.sh does the work (set-up included).
-.PHONY: run test lint setup i18n
+.PHONY: run test lint setup i18n screenshots
 
 run:   ## serve the demo database on http://localhost:8069 (admin / admin)
 	@bash tools/dev.sh run
@@ -15,3 +15,6 @@ setup: ## virtualenv, requirements, Odoo and PostgreSQL checks only
 
 i18n:  ## regenerate the .pot and merge it into nb.po
 	@bash tools/dev.sh i18n
+
+screenshots: ## README screenshots of the demo served by make run
+	@bash tools/dev.sh screenshots

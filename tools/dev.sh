@@ -6,6 +6,7 @@
 #   tools/dev.sh test [ARGS]  fresh database, install the addon, run pytest
 #   tools/dev.sh lint         ruff (lint + format check) and pylint-odoo
 #   tools/dev.sh i18n         regenerate the .pot and merge it into nb.po
+#   tools/dev.sh screenshots  README screenshots of the running demo (make run)
 #
 # Every missing piece ends in one sentence saying what to do.
 set -euo pipefail
@@ -157,8 +158,8 @@ create_db() {
 
 cmd_run() {
     setup
-    info "Creating the demo database $DEMO_DB (addon and demo data)"
-    create_db "$DEMO_DB"
+    info "Creating the demo database $DEMO_DB (addon, demo data, English and Norwegian Bokmål)"
+    create_db "$DEMO_DB" --load-language=nb_NO
     info "Serving Odoo on http://localhost:$HTTP_PORT (login admin / admin); Ctrl-C stops it"
     exec "$VENV/bin/python" "$ODOO_HOME/odoo-bin" -c "$CONF" -d "$DEMO_DB" --db-filter="^$DEMO_DB\$"
 }
@@ -174,6 +175,25 @@ cmd_test() {
     # --odoo-http serves the test database to the browser tour.
     "$VENV/bin/pytest" --odoo-config="$CONF" --odoo-database="$db" --odoo-log-level=warn --odoo-extra=test-enable \
         --odoo-http reimbursement_addon/tests "$@"
+}
+
+# Screenshots of the running demo for the README (start `make run` first).
+cmd_screenshots() {
+    setup
+    command -v node >/dev/null && command -v npm >/dev/null \
+        || die "node and npm are missing (the screenshots are taken with playwright-core): apt-get install nodejs npm."
+    if ! command -v pdftoppm >/dev/null; then
+        [ "$(id -u)" = 0 ] && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq poppler-utils >/dev/null
+        command -v pdftoppm >/dev/null || die "pdftoppm is missing (it turns the PDF report into a PNG): apt-get install poppler-utils."
+    fi
+    curl -fs -o /dev/null "http://localhost:$HTTP_PORT/web/login" \
+        || die "no Odoo answers on http://localhost:$HTTP_PORT: start the demo with make run (in another terminal) first."
+    mkdir -p "$STATE/node"
+    [ -d "$STATE/node/node_modules/playwright-core" ] \
+        || npm install --silent --prefix "$STATE/node" playwright-core@1.65.1 >/dev/null \
+        || die "installing playwright-core from npm failed: check that the npm registry is reachable."
+    cd "$ROOT"
+    NODE_TOOLS="$STATE/node" node tools/screenshots.mjs "http://localhost:$HTTP_PORT" docs/screenshots
 }
 
 cmd_lint() {
@@ -206,5 +226,6 @@ case "${1:-}" in
     test) shift; cmd_test "$@" ;;
     lint) cmd_lint ;;
     i18n) cmd_i18n ;;
-    *) die "usage: tools/dev.sh setup|run|test|lint|i18n" ;;
+    screenshots) cmd_screenshots ;;
+    *) die "usage: tools/dev.sh setup|run|test|lint|i18n|screenshots" ;;
 esac

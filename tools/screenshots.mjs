@@ -1,0 +1,96 @@
+// Screenshots of the running demo (make run) for the README, in Chromium:
+// the wizard with its preview, the run it makes, and page 1 of the
+// Reimbursement report printed from the run; then the run and the report
+// again in Norwegian Bokmål.
+//
+//   node tools/screenshots.mjs [base URL] [output folder]
+//
+// The run reimburses the demo customers: take the screenshots on a fresh
+// `make run`. tools/dev.sh screenshots installs playwright-core and calls this.
+import { execFileSync } from "node:child_process";
+import { createRequire } from "node:module";
+import os from "node:os";
+import path from "node:path";
+
+// playwright-core lives in .odoo/node (tools/dev.sh installs it), not in the repo.
+const require = createRequire(path.resolve(process.env.NODE_TOOLS || ".odoo/node", "package.json"));
+const { chromium } = require("playwright-core");
+
+const base = process.argv[2] || "http://localhost:8069";
+const out = process.argv[3] || "docs/screenshots";
+
+const browser = await chromium.launch({ executablePath: "/usr/bin/chromium", args: ["--no-sandbox"] });
+const page = await browser.newPage({ viewport: { width: 1440, height: 900 }, acceptDownloads: true });
+page.setDefaultTimeout(60000);
+
+await page.goto(`${base}/web/login`);
+await page.fill("input[name=login]", "admin");
+await page.fill("input[name=password]", "admin");
+await page.click("button[type=submit]");
+await page.waitForSelector(".o_main_navbar");
+
+// Accounting > Periodic > Reimbursement, from the Invoicing app.
+await page.click(".o_navbar_apps_menu button");
+await page.click('.o_app[data-menu-xmlid="account.menu_finance"]');
+await page.click('.o_main_navbar button[data-menu-xmlid="account.menu_finance_entries"]');
+await page.click('[data-menu-xmlid="reimbursement_addon.account_reimbursement_wizard_menu"]');
+await page.waitForSelector(".modal button[name=action_preview]");
+await page.click(".modal .modal-title"); // blur the date field the dialog focuses
+await page.screenshot({ path: `${out}/wizard.png` });
+
+await page.click(".modal button[name=action_preview]");
+await page.waitForSelector(".modal .o_field_widget[name=line_ids] .o_data_row");
+// Tall enough for the whole preview: the dialog scrolls inside itself.
+await page.setViewportSize({ width: 1440, height: 1400 });
+await page.click(".modal .modal-title");
+await page.waitForTimeout(500);
+await page.screenshot({ path: `${out}/wizard_preview.png` });
+await page.setViewportSize({ width: 1440, height: 900 });
+
+await page.click(".modal button[name=action_reimburse]");
+await page.waitForSelector('.o_breadcrumb .o_last_breadcrumb_item:has-text("REIMB/")');
+await page.waitForSelector(".o_action_manager .o_form_view .o_field_widget[name=line_ids] .o_data_row");
+await page.setViewportSize({ width: 1440, height: 1100 });
+await page.mouse.move(0, 1000); // no tooltip in the picture
+await page.waitForTimeout(1000);
+await page.screenshot({ path: `${out}/run.png` });
+
+// Print, as the accountant does: the PDF comes from wkhtmltopdf.
+const [download] = await Promise.all([
+    page.waitForEvent("download"),
+    page.click(".o_form_view .o_statusbar_buttons button[name=action_print]"),
+]);
+const pdf = path.join(os.tmpdir(), "reimbursement_report.pdf");
+await download.saveAs(pdf);
+execFileSync("pdftoppm", ["-png", "-r", "80", "-f", "1", "-l", "1", "-singlefile", pdf, `${out}/report`]);
+
+// The same run, and its report, in Norwegian Bokmål.
+await page.evaluate(async () => {
+    const response = await fetch("/web/dataset/call_kw/res.users/write", {
+        method: "POST",
+        headers: { "Content-Type": "application/json" },
+        body: JSON.stringify({
+            jsonrpc: "2.0",
+            method: "call",
+            params: { model: "res.users", method: "write", args: [[2], { lang: "nb_NO" }], kwargs: {} },
+        }),
+    });
+    const { error } = await response.json();
+    if (error) {
+        throw new Error(`switching to Norwegian failed: ${error.data.message}`);
+    }
+});
+await page.reload();
+await page.waitForSelector(".o_action_manager .o_form_view .o_field_widget[name=line_ids] .o_data_row");
+await page.mouse.move(0, 1000);
+await page.waitForTimeout(1000);
+await page.screenshot({ path: `${out}/run_nb.png` });
+const [downloadNb] = await Promise.all([
+    page.waitForEvent("download"),
+    page.click(".o_form_view .o_statusbar_buttons button[name=action_print]"),
+]);
+await downloadNb.saveAs(pdf);
+execFileSync("pdftoppm", ["-png", "-r", "80", "-f", "1", "-l", "1", "-singlefile", pdf, `${out}/report_nb`]);
+
+await browser.close();
+console.log(`screenshots written to ${out}: wizard.png wizard_preview.png run.png report.png run_nb.png report_nb.png`);
