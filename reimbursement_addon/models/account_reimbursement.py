@@ -1,4 +1,10 @@
-from odoo import api, fields, models
+from collections import defaultdict
+
+from markupsafe import Markup, escape
+
+from odoo import Command, _, api, fields, models
+from odoo.exceptions import UserError
+from odoo.tools import format_date
 from odoo.tools.safe_eval import safe_eval
 
 
@@ -108,6 +114,13 @@ class AccountReimbursement(models.Model):
         """Open the entries that moved the credits off the receivable."""
         return self._action_open_moves(self.line_ids.transfer_move_id, "account.action_move_journal_line")
 
+    def action_cancel(self):
+        """Cancel every reimbursement of these runs that is not cancelled yet:
+        the customers' credits come back exactly and the bills are cancelled.
+        Refused, for the whole run, when one of its bills is paid."""
+        self.line_ids.filtered(lambda line: line.state == "done").action_cancel()
+        return True
+
     def action_print(self):
         """Print the Reimbursement report of these runs."""
         return self.env.ref("reimbursement_addon.action_report_reimbursement").report_action(self.line_ids)
@@ -194,6 +207,33 @@ class AccountReimbursementLine(models.Model):
         string="Settled Journal Items",
         readonly=True,
     )
+    transfer_line_ids = fields.Many2many(
+        comodel_name="account.move.line",
+        relation="account_reimbursement_line_transfer_rel",
+        column1="reimbursement_line_id",
+        column2="move_line_id",
+        string="Transfer Journal Items",
+        readonly=True,
+        help="This reimbursement's journal items in the transfer entry.",
+    )
+    partial_reconcile_ids = fields.Many2many(
+        comodel_name="account.partial.reconcile",
+        relation="account_reimbursement_line_partial_rel",
+        column1="reimbursement_line_id",
+        column2="partial_id",
+        string="Reconciliations",
+        readonly=True,
+        help="The reconciliations this reimbursement made; cancelling it removes them.",
+    )
+    cancel_move_id = fields.Many2one(
+        comodel_name="account.move",
+        string="Cancellation Entry",
+        readonly=True,
+        check_company=True,
+        ondelete="restrict",
+        copy=False,
+        help="Entry reversing this reimbursement's transfer journal items.",
+    )
     payment_state = fields.Selection(related="bill_id.payment_state", string="Payment Status", store=True)
     state = fields.Selection(
         selection=[("done", "Done"), ("cancelled", "Cancelled")],
@@ -202,3 +242,129 @@ class AccountReimbursementLine(models.Model):
         readonly=True,
         copy=False,
     )
+
+    def action_cancel(self):
+        """Cancel these reimbursements. Their reconciliations are removed,
+        their transfer journal items reversed at the run date and their bills
+        cancelled, so that each customer's open items and residuals are back
+        as they were before the run. Refused when a bill is paid or partly
+        paid, or when a lock date covers the run date."""
+        self.check_access("write")
+        lines = self.filtered(lambda line: line.state == "done")
+        if not lines:
+            raise UserError(_("These reimbursements are already cancelled."))
+        lines._check_cancellable()
+        lines.partial_reconcile_ids.unlink()
+        cancel_moves = lines._create_cancel_moves()
+        lines._reconcile_cancel_moves(cancel_moves)
+        lines.bill_id.button_draft()
+        lines.bill_id.button_cancel()
+        for line, move in zip(lines, cancel_moves, strict=True):
+            line.write({"state": "cancelled", "cancel_move_id": move.id})
+        runs = lines.reimbursement_id
+        runs.filtered(lambda run: all(line.state == "cancelled" for line in run.line_ids)).state = "cancelled"
+        lines._log_cancellation()
+        return True
+
+    def _check_cancellable(self):
+        for line in self:
+            bill = line.bill_id
+            payable = bill.line_ids.filtered(lambda aml: aml.account_id.account_type == "liability_payable")
+            if (
+                bill.state != "posted"
+                or bill.payment_state != "not_paid"
+                or payable.matched_debit_ids
+                or payable.matched_credit_ids
+            ):
+                raise UserError(
+                    _(
+                        "The reimbursement of %(customer)s cannot be cancelled: its vendor bill %(bill)s "
+                        "is paid, partly paid or no longer posted. Undo the payment first.",
+                        customer=line.customer_id.display_name,
+                        bill=bill.display_name,
+                    )
+                )
+        for (company, date), _lines in self.grouped(lambda line: (line.company_id, line.date)).items():
+            company._check_reimbursement_lock_dates(date)
+
+    def _prepare_cancel_move_vals(self):
+        """Entry reversing this reimbursement's transfer journal items, at
+        the run date so that every period shows the credit and the clearing
+        account as if the reimbursement had never been made."""
+        self.ensure_one()
+        return {
+            "move_type": "entry",
+            "journal_id": self.company_id.reimbursement_transfer_journal_id.id,
+            "date": self.date,
+            "ref": _(
+                "Cancellation of %(run)s - %(customer)s",
+                run=self.reimbursement_id.name,
+                customer=self.customer_id.name,
+            ),
+            "line_ids": [
+                Command.create(
+                    {
+                        "name": item.name,
+                        "partner_id": item.partner_id.id,
+                        "account_id": item.account_id.id,
+                        "currency_id": item.currency_id.id,
+                        "amount_currency": -item.amount_currency,
+                        "balance": -item.balance,
+                        "analytic_distribution": item.analytic_distribution,
+                    }
+                )
+                for item in self.transfer_line_ids
+            ],
+        }
+
+    def _create_cancel_moves(self):
+        moves = self.env["account.move"].create([line._prepare_cancel_move_vals() for line in self])
+        moves.action_post()
+        return moves
+
+    def _reconcile_cancel_moves(self, cancel_moves):
+        """Settle each transfer journal item with its reversal."""
+        plan = []
+        for line, move in zip(self, cancel_moves, strict=True):
+            for item, reversal in zip(line.transfer_line_ids, move.line_ids, strict=True):
+                plan.append(item + reversal)
+        self.env["account.move.line"]._reconcile_plan(plan)
+
+    def _log_cancellation(self):
+        user_name = self.env.user.name
+        today = format_date(self.env, fields.Date.context_today(self))
+        for run, lines in self.grouped("reimbursement_id").items():
+            run._message_log(
+                body=escape(
+                    _(
+                        "%(user)s cancelled the reimbursement of %(customers)s on %(date)s.",
+                        user=user_name,
+                        customers=", ".join(lines.customer_id.mapped("display_name")),
+                        date=today,
+                    )
+                )
+            )
+        bill_body = Markup(_("%(user)s cancelled the customer reimbursement %(run)s on %(date)s."))
+        self.bill_id._message_log_batch(
+            bodies={
+                line.bill_id.id: bill_body
+                % {"user": user_name, "run": line.reimbursement_id._get_html_link(), "date": today}
+                for line in self
+            }
+        )
+        customer_bodies = defaultdict(list)
+        for line in self:
+            customer_bodies[line.customer_id.id].append(
+                _(
+                    "%(user)s cancelled the reimbursement of %(amount)s (%(run)s) on %(date)s: "
+                    "the credit balance is open again.",
+                    user=user_name,
+                    amount=line.currency_id.format(line.amount),
+                    run=line.reimbursement_id.name,
+                    date=today,
+                )
+            )
+        customers = self.customer_id
+        customers._message_log_batch(
+            bodies={cid: Markup("<br/>").join(escape(text) for text in texts) for cid, texts in customer_bodies.items()}
+        )

@@ -1,5 +1,6 @@
 from odoo import _, api, fields, models
-from odoo.exceptions import ValidationError
+from odoo.exceptions import UserError, ValidationError
+from odoo.tools import format_date
 
 
 class ResCompany(models.Model):
@@ -55,6 +56,71 @@ class ResCompany(models.Model):
                         company=company.display_name,
                     )
                 )
+
+    @api.constrains(
+        "reimbursement_journal_id",
+        "reimbursement_transfer_journal_id",
+        "reimbursement_clearing_account_id",
+    )
+    def _check_reimbursement_accounting(self):
+        for company in self:
+            bill_journal = company.reimbursement_journal_id
+            transfer_journal = company.reimbursement_transfer_journal_id
+            clearing = company.reimbursement_clearing_account_id
+            # A branch may use the journals and accounts of its parents.
+            companies = company.parent_ids
+            if bill_journal and (bill_journal.type != "purchase" or bill_journal.company_id not in companies):
+                raise ValidationError(
+                    _(
+                        "The reimbursement bill journal of %(company)s must be a purchase journal of "
+                        "that company; %(journal)s is not.",
+                        company=company.display_name,
+                        journal=bill_journal.display_name,
+                    )
+                )
+            if transfer_journal and (
+                transfer_journal.type != "general" or transfer_journal.company_id not in companies
+            ):
+                raise ValidationError(
+                    _(
+                        "The reimbursement transfer journal of %(company)s must be a miscellaneous journal "
+                        "of that company; %(journal)s is not.",
+                        company=company.display_name,
+                        journal=transfer_journal.display_name,
+                    )
+                )
+            if clearing and (
+                not clearing.reconcile
+                or clearing.account_type in ("asset_receivable", "liability_payable")
+                or not clearing.company_ids & companies
+            ):
+                raise ValidationError(
+                    _(
+                        "The reimbursement clearing account of %(company)s must be a reconcilable account "
+                        "of that company that is neither receivable nor payable; %(account)s is not.",
+                        company=company.display_name,
+                        account=clearing.display_name,
+                    )
+                )
+
+    def _check_reimbursement_lock_dates(self, date):
+        """Refuse a reimbursement, or its cancellation, dated inside a lock
+        date of this company that applies to its bills or transfer entries,
+        rather than let Odoo move the entries' dates silently."""
+        self.ensure_one()
+        violations = set()
+        for journal in (self.reimbursement_journal_id, self.reimbursement_transfer_journal_id):
+            violations.update(self._get_violated_lock_dates(date, False, journal))
+        if violations:
+            raise UserError(
+                _(
+                    "The date %(date)s is inside a lock date of %(company)s (%(locks)s). "
+                    "Choose a date after the lock date.",
+                    date=format_date(self.env, date),
+                    company=self.display_name,
+                    locks=self._format_lock_dates(sorted(violations)),
+                )
+            )
 
     def _reimbursement_setup_accounting(self):
         """Fill the reimbursement journals and clearing account of companies

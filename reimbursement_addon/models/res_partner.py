@@ -25,8 +25,12 @@ class ResPartner(models.Model):
 
     @api.constrains("reimbursement_vendor_id")
     def _check_reimbursement_vendor_id(self):
+        company = self.env.company
         for partner in self:
-            if partner.reimbursement_vendor_id == partner:
+            vendor = partner.reimbursement_vendor_id
+            if not vendor:
+                continue
+            if vendor == partner:
                 raise ValidationError(
                     _(
                         "%(partner)s cannot be its own reimbursement vendor account: "
@@ -34,6 +38,32 @@ class ResPartner(models.Model):
                         partner=partner.display_name,
                     )
                 )
+            if vendor.company_id and vendor.company_id not in company.parent_ids:
+                raise ValidationError(
+                    _(
+                        "The reimbursement vendor account of %(partner)s, %(vendor)s, belongs to "
+                        "%(vendor_company)s, not to %(company)s.",
+                        partner=partner.display_name,
+                        vendor=vendor.display_name,
+                        vendor_company=vendor.company_id.display_name,
+                        company=company.display_name,
+                    )
+                )
+            # A chain of vendor accounts that comes back to the partner has
+            # no vendor at its end.
+            seen = partner
+            while vendor:
+                if vendor in seen:
+                    raise ValidationError(
+                        _(
+                            "The reimbursement vendor accounts of %(partner)s lead back to it "
+                            "(%(chain)s): link it to a vendor that has no vendor account of its own.",
+                            partner=partner.display_name,
+                            chain=" > ".join((seen + vendor).mapped("display_name")),
+                        )
+                    )
+                seen += vendor
+                vendor = vendor.reimbursement_vendor_id
 
     def _compute_reimbursement_line_count(self):
         counts = dict(

@@ -3,3 +3,7 @@ from . import test_reimbursement
 from . import test_report
 from . import test_translation
 from . import test_tour
+from . import test_cancellation
+from . import test_validation
+from . import test_access
+from . import test_concurrency

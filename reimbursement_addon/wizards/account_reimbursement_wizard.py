@@ -8,6 +8,7 @@ from markupsafe import Markup, escape
 from odoo import Command, _, api, fields, models
 from odoo.exceptions import UserError
 from odoo.osv import expression
+from odoo.tools import SQL, format_date
 from odoo.tools.safe_eval import safe_eval
 
 _logger = logging.getLogger(__name__)
@@ -157,6 +158,7 @@ class AccountReimbursementWizard(models.TransientModel):
     def action_preview(self):
         """Show the reimbursements this run would make, writing no entry."""
         self.ensure_one()
+        self.company_id._check_reimbursement_lock_dates(self.date)
         proposals, skipped = self._prepare_proposals()
         vendors = self._preview_vendors(proposals)
         self.write(
@@ -181,6 +183,10 @@ class AccountReimbursementWizard(models.TransientModel):
         made) and open the run that records it."""
         self.ensure_one()
         self._check_configuration()
+        self.company_id._check_reimbursement_lock_dates(self.date)
+        # Another run over the same customers waits here until it is done,
+        # then sees their credits settled: no credit is reimbursed twice.
+        self._lock_open_items()
         proposals, skipped = self._prepare_proposals()
         if self.preview_done:
             proposals = self._select_previewed(proposals)
@@ -248,6 +254,16 @@ class AccountReimbursementWizard(models.TransientModel):
             customers = self.env["res.partner"].with_context(active_test=False)._search(partner_domain)
             domain.append(("partner_id.commercial_partner_id", "in", customers))
         return domain
+
+    def _lock_open_items(self):
+        """Lock the open receivable items of the selected customers until the
+        end of the transaction, in id order so that two runs cannot deadlock.
+        A run that waited here is retried by Odoo when the other one changed
+        them (serialization failure), and then sees them settled."""
+        query = self.env["account.move.line"]._search(self._get_open_items_domain())
+        self.env.cr.execute(
+            SQL("SELECT id FROM account_move_line WHERE id IN %s ORDER BY id FOR UPDATE", query.subselect())
+        )
 
     def _read_open_items(self):
         """Open receivable items per customer (commercial partner) and
@@ -419,6 +435,33 @@ class AccountReimbursementWizard(models.TransientModel):
                 )
             )
 
+    def _check_currency_rates(self, proposals):
+        """Refuse foreign-currency credits whose currency has no rate on or
+        before the run date: Odoo would value their bills at 1:1."""
+        company_currency = self.company_currency_id
+        currencies = {p.currency for p in proposals if p.currency != company_currency}
+        if not currencies:
+            return
+        rated = self.env["res.currency.rate"]._read_group(
+            [
+                ("currency_id", "in", [currency.id for currency in currencies]),
+                ("name", "<=", self.date),
+                *self.env["res.currency.rate"]._check_company_domain(self.company_id),
+            ],
+            groupby=["currency_id"],
+        )
+        missing = currencies - {currency for (currency,) in rated}
+        if missing:
+            raise UserError(
+                _(
+                    "There is no exchange rate of %(currencies)s on or before %(date)s, so its credits "
+                    "cannot be valued. Add the rate in Accounting > Configuration > Currencies, then "
+                    "reimburse again.",
+                    currencies=", ".join(sorted(currency.name for currency in missing)),
+                    date=format_date(self.env, self.date),
+                )
+            )
+
     def _prepare_reimbursement_vals(self):
         return {
             "company_id": self.company_id.id,
@@ -434,6 +477,7 @@ class AccountReimbursementWizard(models.TransientModel):
         """Post the bills and transfer entries of ``proposals``, reconcile
         them and record the lines of ``run``."""
         self = self.with_company(self.company_id)
+        self._check_currency_rates(proposals)
         vendors = (
             self.env["res.partner"]
             .browse([p.customer.id for p in proposals])
@@ -441,11 +485,15 @@ class AccountReimbursementWizard(models.TransientModel):
         )
         bills = self._create_bills(run, proposals, vendors)
         transfer_moves = self._create_transfer_moves(run, proposals, bills)
-        self._reconcile(proposals, bills, transfer_moves)
+        partials = self._reconcile(proposals, bills, transfer_moves)
         self.env["account.reimbursement.line"].create(
             [
-                self._prepare_reimbursement_line_vals(run, proposal, vendors[proposal.customer], bill, transfer_move)
-                for proposal, bill, transfer_move in zip(proposals, bills, transfer_moves, strict=True)
+                self._prepare_reimbursement_line_vals(
+                    run, proposal, vendors[proposal.customer], bill, transfer_move, proposal_partials
+                )
+                for proposal, bill, transfer_move, proposal_partials in zip(
+                    proposals, bills, transfer_moves, partials, strict=True
+                )
             ]
         )
         self._log_on_moves(run, bills + transfer_moves)
@@ -564,19 +612,34 @@ class AccountReimbursementWizard(models.TransientModel):
 
     def _reconcile(self, proposals, bills, transfer_moves):
         """Settle each customer's items with its transfer entry, and the
-        transfer entry's clearing line with the bill's, in one batch."""
+        transfer entry's clearing line with the bill's, in one batch.
+
+        :return: per proposal, the reconciliations made (cancelling the
+            reimbursement removes exactly these)
+        """
         clearing = self.company_id.reimbursement_clearing_account_id
         AccountMoveLine = self.env["account.move.line"]
         plan = []
+        lines_per_proposal = []
         for proposal, bill, transfer_move in zip(proposals, bills, transfer_moves, strict=True):
             items_by_account = defaultdict(list)
             for item in proposal.items:
                 items_by_account[item.account].append(item.line_id)
-            for account, line_ids in items_by_account.items():
-                transfer_lines = transfer_move.line_ids.filtered(lambda line, acc=account: line.account_id == acc)
-                plan.append(AccountMoveLine.browse(line_ids) + transfer_lines)
-            plan.append((bill.line_ids + transfer_move.line_ids).filtered(lambda line: line.account_id == clearing))
+            proposal_plan = [
+                AccountMoveLine.browse(line_ids)
+                + transfer_move.line_ids.filtered(lambda line, acc=account: line.account_id == acc)
+                for account, line_ids in items_by_account.items()
+            ]
+            proposal_plan.append(
+                (bill.line_ids + transfer_move.line_ids).filtered(lambda line: line.account_id == clearing)
+            )
+            plan += proposal_plan
+            lines_per_proposal.append(AccountMoveLine.union(*proposal_plan))
+        all_lines = AccountMoveLine.union(*lines_per_proposal)
+        # Earlier partial payments of these items stay when a run is cancelled.
+        partials_before = all_lines.matched_debit_ids | all_lines.matched_credit_ids
         AccountMoveLine._reconcile_plan(plan)
+        all_lines.invalidate_recordset(["matched_debit_ids", "matched_credit_ids"])
         not_settled = AccountMoveLine.browse([line.id for lines in plan for line in lines]).filtered(
             lambda line: not line.reconciled
         )
@@ -588,8 +651,9 @@ class AccountReimbursementWizard(models.TransientModel):
                     items=", ".join(not_settled.mapped("display_name")),
                 )
             )
+        return [(lines.matched_debit_ids | lines.matched_credit_ids) - partials_before for lines in lines_per_proposal]
 
-    def _prepare_reimbursement_line_vals(self, run, proposal, vendor, bill, transfer_move):
+    def _prepare_reimbursement_line_vals(self, run, proposal, vendor, bill, transfer_move, partials):
         return {
             "reimbursement_id": run.id,
             "customer_id": proposal.customer.id,
@@ -602,6 +666,8 @@ class AccountReimbursementWizard(models.TransientModel):
             "bill_id": bill.id,
             "transfer_move_id": transfer_move.id,
             "source_line_ids": [Command.set([item.line_id for item in proposal.items])],
+            "transfer_line_ids": [Command.set(transfer_move.line_ids.ids)],
+            "partial_reconcile_ids": [Command.set(partials.ids)],
         }
 
     def _log_on_moves(self, run, moves):
