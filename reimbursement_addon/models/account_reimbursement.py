@@ -8,6 +8,21 @@ from odoo.tools import format_date
 from odoo.tools.safe_eval import safe_eval
 
 
+def check_recorded_write(records, vals):
+    """Runs and lines record posted accounting: they change only through
+    cancellation (which says so in the context), never by a direct write,
+    from the client or over RPC. Chatter fields stay writable."""
+    records.check_access("write")
+    changed = [fname for fname in vals if not fname.startswith(("message_", "activity_"))]
+    if changed and not records.env.context.get("reimbursement_cancel"):
+        raise UserError(
+            _(
+                "Customer reimbursements cannot be edited (%(fields)s): cancel them instead.",
+                fields=", ".join(records._fields[fname].string for fname in changed if fname in records._fields),
+            )
+        )
+
+
 class AccountReimbursement(models.Model):
     _name = "account.reimbursement"
     _description = "Customer Reimbursement Run"
@@ -105,6 +120,10 @@ class AccountReimbursement(models.Model):
                     .next_by_code("account.reimbursement", sequence_date=date)
                 )
         return super().create(vals_list)
+
+    def write(self, vals):
+        check_recorded_write(self, vals)
+        return super().write(vals)
 
     def action_open_bills(self):
         """Open the vendor bills of these runs."""
@@ -254,17 +273,24 @@ class AccountReimbursementLine(models.Model):
         if not lines:
             raise UserError(_("These reimbursements are already cancelled."))
         lines._check_cancellable()
-        lines.partial_reconcile_ids.unlink()
-        cancel_moves = lines._create_cancel_moves()
-        lines._reconcile_cancel_moves(cancel_moves)
-        lines.bill_id.button_draft()
-        lines.bill_id.button_cancel()
-        for line, move in zip(lines, cancel_moves, strict=True):
-            line.write({"state": "cancelled", "cancel_move_id": move.id})
-        runs = lines.reimbursement_id
-        runs.filtered(lambda run: all(line.state == "cancelled" for line in run.line_ids)).state = "cancelled"
-        lines._log_cancellation()
+        lines = lines.with_context(reimbursement_cancel=True)
+        # All or nothing, like the run itself.
+        with self.env.cr.savepoint():
+            lines.partial_reconcile_ids.unlink()
+            cancel_moves = lines._create_cancel_moves()
+            lines._reconcile_cancel_moves(cancel_moves)
+            lines.bill_id.button_draft()
+            lines.bill_id.button_cancel()
+            for line, move in zip(lines, cancel_moves, strict=True):
+                line.write({"state": "cancelled", "cancel_move_id": move.id})
+            runs = lines.reimbursement_id
+            runs.filtered(lambda run: all(line.state == "cancelled" for line in run.line_ids)).state = "cancelled"
+            lines._log_cancellation()
         return True
+
+    def write(self, vals):
+        check_recorded_write(self, vals)
+        return super().write(vals)
 
     def _check_cancellable(self):
         for line in self:

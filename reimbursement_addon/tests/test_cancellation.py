@@ -187,3 +187,21 @@ class TestReimbursementCancellation(ReimbursementCommon):
             run.action_cancel()
         self.assertEqual(run.line_ids.state, "done")
         self.assertEqual(run.line_ids.bill_id.state, "posted")
+
+    def test_direct_edits_refused(self):
+        """Only cancellation changes a run or a line: a manager cannot mark
+        one cancelled, or change its amount, by writing to it."""
+        customer = self._customer("Not Edited")
+        self._credit_note(customer, 35.0)
+        run = self._reimburse(customer)
+
+        with self.assertRaisesRegex(UserError, "cannot be edited"):
+            run.write({"state": "cancelled"})
+        with self.assertRaisesRegex(UserError, "cannot be edited"):
+            run.line_ids.write({"amount": 1.0})
+        with self.assertRaisesRegex(UserError, "cannot be edited"):
+            run.line_ids.write({"state": "cancelled"})
+        run.message_post(body="A note on the run")
+
+        self.assertRecordValues(run.line_ids, [{"state": "done", "amount": 35.0}])
+        self.assertReimbursed(run.line_ids, customer, 35.0)

@@ -165,3 +165,32 @@ class TestReimbursementValidation(ReimbursementCommon):
             settings.write({"reimbursement_min_amount": -0.01})
             settings.execute()
         self.assertEqual(self.company.reimbursement_min_amount, 0.0)
+
+    # ---- atomic runs -------------------------------------------------------
+
+    def test_failure_midway_leaves_nothing(self):
+        """The bills are posted before the transfer entries: a transfer entry
+        that cannot be posted (its receivable account was deprecated after
+        the credit was booked) takes the whole run back, bills, one-time
+        vendors and all, even for a caller that catches the error and goes
+        on in the same transaction (assertRaisesRegex rolls nothing back)."""
+        old_receivable = self.receivable.copy({"code": "121099"})
+        stuck = self._customer("Stuck Customer")
+        self._entry(stuck, old_receivable, -70.0)
+        old_receivable.deprecated = True
+        counts_before = {
+            model: self.env[model].search_count([])
+            for model in ("account.move", "account.move.line", "account.partial.reconcile", "res.partner")
+        }
+
+        with self.assertRaisesRegex(UserError, "deprecated"):
+            self._reimburse(self.customer + stuck)
+
+        self.assertEqual(
+            {model: self.env[model].search_count([]) for model in counts_before},
+            counts_before,
+        )
+        self.assertFalse(self.env["account.reimbursement"].search([("company_id", "=", self.company.id)]))
+        self.assertEqual(self._open_residual(self.customer), -60.0)
+        self.assertEqual(self._open_residual(stuck), -70.0)
+        self.assertFalse(self.customer.with_company(self.company).reimbursement_vendor_id)

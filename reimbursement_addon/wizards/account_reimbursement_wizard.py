@@ -199,9 +199,12 @@ class AccountReimbursementWizard(models.TransientModel):
                     skipped=self._format_skipped(skipped) or "",
                 )
             )
-        run = self.env["account.reimbursement"].create(self._prepare_reimbursement_vals())
-        self._reimburse(run, proposals)
-        run._message_log(body=self._format_run_message(run, skipped))
+        # All or nothing, even for a caller that catches the error and goes
+        # on in the same transaction: a failure takes back the whole run.
+        with self.env.cr.savepoint():
+            run = self.env["account.reimbursement"].create(self._prepare_reimbursement_vals())
+            self._reimburse(run, proposals)
+            run._message_log(body=self._format_run_message(run, skipped))
         return {
             "type": "ir.actions.act_window",
             "res_model": "account.reimbursement",
