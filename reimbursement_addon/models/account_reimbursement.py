@@ -4,7 +4,7 @@ from markupsafe import Markup, escape
 
 from odoo import Command, _, api, fields, models
 from odoo.exceptions import UserError
-from odoo.tools import format_date
+from odoo.tools import SQL, format_date
 from odoo.tools.safe_eval import safe_eval
 
 
@@ -269,6 +269,11 @@ class AccountReimbursementLine(models.Model):
         as they were before the run. Refused when a bill is paid or partly
         paid, or when a lock date covers the run date."""
         self.check_access("write")
+        if not self:
+            raise UserError(_("These reimbursements are already cancelled."))
+        # A payment registered, or a cancellation started, at the same time
+        # waits for this one (and Odoo retries it), or this one waits for it.
+        self._lock_for_cancellation()
         lines = self.filtered(lambda line: line.state == "done")
         if not lines:
             raise UserError(_("These reimbursements are already cancelled."))
@@ -291,6 +296,18 @@ class AccountReimbursementLine(models.Model):
     def write(self, vals):
         check_recorded_write(self, vals)
         return super().write(vals)
+
+    def _lock_for_cancellation(self):
+        self.env.cr.execute(
+            SQL("SELECT id FROM account_reimbursement_line WHERE id IN %s ORDER BY id FOR UPDATE", tuple(self.ids))
+        )
+        bills = self.bill_id
+        if bills:
+            self.env.cr.execute(
+                SQL("SELECT id FROM account_move WHERE id IN %s ORDER BY id FOR UPDATE", tuple(bills.ids))
+            )
+        self.invalidate_recordset(["state"])
+        bills.invalidate_recordset(["state", "payment_state"])
 
     def _check_cancellable(self):
         for line in self:

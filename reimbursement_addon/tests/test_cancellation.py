@@ -205,3 +205,12 @@ class TestReimbursementCancellation(ReimbursementCommon):
 
         self.assertRecordValues(run.line_ids, [{"state": "done", "amount": 35.0}])
         self.assertReimbursed(run.line_ids, customer, 35.0)
+
+    def test_cancel_cancelled_run_refused(self):
+        customer = self._customer("Run Twice")
+        self._credit_note(customer, 12.0)
+        run = self._reimburse(customer)
+        run.action_cancel()
+        with self.assertRaisesRegex(UserError, "already cancelled"):
+            run.action_cancel()
+        self.assertEqual(self._open_residual(customer), -12.0)
