@@ -28,6 +28,10 @@ await page.fill("input[name=login]", "admin");
 await page.fill("input[name=password]", "admin");
 await page.click("button[type=submit]");
 await page.waitForSelector(".o_main_navbar");
+// The demo loads Norwegian too: the first pictures are in English.
+await setLang(page, "en_US");
+await page.reload();
+await page.waitForSelector(".o_main_navbar");
 
 // Accounting > Periodic > Reimbursement, from the Invoicing app.
 await page.click(".o_navbar_apps_menu button");
@@ -65,21 +69,7 @@ await download.saveAs(pdf);
 execFileSync("pdftoppm", ["-png", "-r", "80", "-f", "1", "-l", "1", "-singlefile", pdf, `${out}/report`]);
 
 // The same run, and its report, in Norwegian Bokmål.
-await page.evaluate(async () => {
-    const response = await fetch("/web/dataset/call_kw/res.users/write", {
-        method: "POST",
-        headers: { "Content-Type": "application/json" },
-        body: JSON.stringify({
-            jsonrpc: "2.0",
-            method: "call",
-            params: { model: "res.users", method: "write", args: [[2], { lang: "nb_NO" }], kwargs: {} },
-        }),
-    });
-    const { error } = await response.json();
-    if (error) {
-        throw new Error(`switching to Norwegian failed: ${error.data.message}`);
-    }
-});
+await setLang(page, "nb_NO");
 await page.reload();
 await page.waitForSelector(".o_action_manager .o_form_view .o_field_widget[name=line_ids] .o_data_row");
 await page.mouse.move(0, 1000);
@@ -94,3 +84,21 @@ execFileSync("pdftoppm", ["-png", "-r", "80", "-f", "1", "-l", "1", "-singlefile
 
 await browser.close();
 console.log(`screenshots written to ${out}: wizard.png wizard_preview.png run.png report.png run_nb.png report_nb.png`);
+
+async function setLang(page, lang) {
+    await page.evaluate(async (lang) => {
+        const response = await fetch("/web/dataset/call_kw/res.users/write", {
+            method: "POST",
+            headers: { "Content-Type": "application/json" },
+            body: JSON.stringify({
+                jsonrpc: "2.0",
+                method: "call",
+                params: { model: "res.users", method: "write", args: [[2], { lang }], kwargs: {} },
+            }),
+        });
+        const { error } = await response.json();
+        if (error) {
+            throw new Error(`switching the language to ${lang} failed: ${error.data.message}`);
+        }
+    }, lang);
+}
