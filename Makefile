@@ -1,5 +1,5 @@
 # The project's entry points; tools/dev.sh does the work (set-up included).
-.PHONY: run test lint setup i18n screenshots
+.PHONY: run test lint setup i18n screenshots bench
 
 run:   ## serve the demo database on http://localhost:8069 (admin / admin)
 	@bash tools/dev.sh run
@@ -18,3 +18,6 @@ i18n:  ## regenerate the .pot and merge it into nb.po
 
 screenshots: ## README screenshots of the demo served by make run
 	@bash tools/dev.sh screenshots
+
+bench: ## benchmark a run over N customers (make bench N=10000; default 2000)
+	@N=$(N) bash tools/dev.sh bench

@@ -7,6 +7,7 @@
 #   tools/dev.sh lint         ruff (lint + format check) and pylint-odoo
 #   tools/dev.sh i18n         regenerate the .pot and merge it into nb.po
 #   tools/dev.sh screenshots  README screenshots of the running demo (make run)
+#   tools/dev.sh bench        benchmark (N=customers, default 2000), not part of test
 #
 # Every missing piece ends in one sentence saying what to do.
 set -euo pipefail
@@ -204,6 +205,20 @@ cmd_screenshots() {
     NODE_TOOLS="$STATE/node" node tools/screenshots.mjs "http://localhost:$HTTP_PORT" docs/screenshots
 }
 
+# Benchmark: a fresh database with N customers holding credits, then the
+# wizard, the naive per-customer loop and the floor of bare bills.
+cmd_bench() {
+    setup
+    local count=${N:-2000} db=${BENCH_DB:-reimbursement_bench}
+    case $count in '' | *[!0-9]*) die "N must be a number of customers, e.g. make bench N=1000." ;; esac
+    info "Creating the benchmark database $db"
+    create_db "$db" --without-demo=all
+    info "Building $count customers with credit balances"
+    "$VENV/bin/python" "$ROOT/tools/bench.py" build -c "$CONF" -d "$db" -n "$count"
+    info "Measuring (each way rolled back before the next)"
+    "$VENV/bin/python" "$ROOT/tools/bench.py" measure -c "$CONF" -d "$db" -n "$count"
+}
+
 cmd_lint() {
     find_odoo
     setup_venv
@@ -235,5 +250,6 @@ case "${1:-}" in
     lint) cmd_lint ;;
     i18n) cmd_i18n ;;
     screenshots) cmd_screenshots ;;
-    *) die "usage: tools/dev.sh setup|run|test|lint|i18n|screenshots" ;;
+    bench) cmd_bench ;;
+    *) die "usage: tools/dev.sh setup|run|test|lint|i18n|screenshots|bench" ;;
 esac

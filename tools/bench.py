@@ -1,0 +1,363 @@
+"""Benchmark of a reimbursement run over many customers.
+
+    tools/bench.py build   -c CONF -d DB -n N    customers with credits, committed
+    tools/bench.py measure -c CONF -d DB -n N    the three runs below, rolled back
+
+``measure`` runs, on identical data (a savepoint rolled back after each):
+
+- the preview and the reimbursement of all N customers through
+  ``account.reimbursement.wizard``;
+- the naive way: a loop over the customers calling the ORM per customer
+  (one-time vendor, transfer entry, bill, reconciliation), as a script
+  written against Odoo's API would;
+- the floor: N one-line vendor bills created and posted 500 per ``create()``.
+
+It checks that the wizard and the naive loop produced the same accounting
+(open residual per customer, bill total per customer), prints one line per
+figure and ends with the ``bench:`` line. ``make bench N=...`` builds a fresh
+database and calls both.
+"""
+
+import argparse
+import resource
+import sys
+import time
+
+import odoo
+from odoo import SUPERUSER_ID, Command, api
+from odoo.modules.registry import Registry
+
+RUN_DATE = "2026-01-31"
+CREDIT_DATE = "2026-01-05"
+BATCH = 500
+
+
+def parse_args():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("action", choices=("build", "measure"))
+    parser.add_argument("-c", "--config", required=True)
+    parser.add_argument("-d", "--database", required=True)
+    parser.add_argument("-n", "--customers", type=int, default=2000)
+    return parser.parse_args()
+
+
+def batches(items, size=BATCH):
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+# ---------------------------------------------------------------------------
+# Data
+# ---------------------------------------------------------------------------
+
+
+def build(env, count):
+    """N customers holding credits of mixed kinds: credit notes, bank
+    receipts, 10% in euros, 10% with an open invoice besides a larger credit."""
+    company = env.company
+    if not company.chart_template:
+        env["account.chart.template"].try_loading("generic_coa", company=company, install_demo=False)
+    company._reimbursement_setup_accounting()
+    eur = env.ref("base.EUR")
+    eur.active = True
+    env["res.currency.rate"].create(
+        [
+            {"currency_id": eur.id, "name": CREDIT_DATE, "rate": 0.9, "company_id": company.id},
+            {"currency_id": eur.id, "name": RUN_DATE, "rate": 0.95, "company_id": company.id},
+        ]
+    )
+    customers = env["res.partner"].create(
+        [{"name": f"Bench Customer {index:05d}", "customer_rank": 1} for index in range(count)]
+    )
+    bank_journal = env["account.journal"].search([("company_id", "=", company.id), ("type", "=", "bank")], limit=1)
+    refunds, invoices, receipts = [], [], []
+    for index, customer in enumerate(customers):
+        amount = 100.0 + index % 97
+        kind = index % 10
+        if kind == 0:
+            refunds.append(_invoice_vals(customer, "out_refund", amount, eur))
+        elif kind == 1:
+            refunds.append(_invoice_vals(customer, "out_refund", amount + 50.0))
+            invoices.append(_invoice_vals(customer, "out_invoice", 50.0))
+        elif kind % 2:
+            receipts.append(
+                {
+                    "payment_type": "inbound",
+                    "partner_type": "customer",
+                    "partner_id": customer.id,
+                    "amount": amount,
+                    "date": CREDIT_DATE,
+                    "journal_id": bank_journal.id,
+                }
+            )
+        else:
+            refunds.append(_invoice_vals(customer, "out_refund", amount))
+    for vals_list in batches(refunds + invoices):
+        env["account.move"].create(vals_list).action_post()
+        env.invalidate_all()
+    for vals_list in batches(receipts):
+        env["account.payment"].create(vals_list).action_post()
+        env.invalidate_all()
+    return customers
+
+
+def _invoice_vals(customer, move_type, amount, currency=None):
+    vals = {
+        "move_type": move_type,
+        "partner_id": customer.id,
+        "invoice_date": CREDIT_DATE,
+        "invoice_line_ids": [Command.create({"name": "Bench", "quantity": 1, "price_unit": amount, "tax_ids": []})],
+    }
+    if currency:
+        vals["currency_id"] = currency.id
+    return vals
+
+
+def bench_customers(env):
+    return env["res.partner"].search([("name", "=like", "Bench Customer %")], order="name")
+
+
+# ---------------------------------------------------------------------------
+# The three ways
+# ---------------------------------------------------------------------------
+
+
+def run_wizard(env):
+    wizard = env["account.reimbursement.wizard"].create(
+        {"date": RUN_DATE, "include_debit_customers": True, "offset_debits": True}
+    )
+    action = wizard.action_reimburse()
+    return env["account.reimbursement"].browse(action["res_id"])
+
+
+def run_preview(env):
+    wizard = env["account.reimbursement.wizard"].create(
+        {"date": RUN_DATE, "include_debit_customers": True, "offset_debits": True}
+    )
+    wizard.action_preview()
+    return len(wizard.line_ids)
+
+
+def run_naive(env, customers):
+    """One customer at a time through the ORM, as a script would."""
+    company = env.company
+    clearing = company.reimbursement_clearing_account_id
+    AccountMoveLine = env["account.move.line"]
+    for customer in customers:
+        items = AccountMoveLine.search(
+            [
+                ("company_id", "=", company.id),
+                ("partner_id", "=", customer.id),
+                ("account_id.account_type", "=", "asset_receivable"),
+                ("parent_state", "=", "posted"),
+                ("reconciled", "=", False),
+            ]
+        )
+        for currency, currency_items in items.grouped("currency_id").items():
+            amount = -sum(currency_items.mapped("amount_residual_currency"))
+            if currency.compare_amounts(amount, 0.0) <= 0:
+                continue
+            vendor = env["res.partner"].create(customer._prepare_reimbursement_vendor_vals(company))
+            customer.with_company(company).reimbursement_vendor_id = vendor
+            bill = env["account.move"].create(
+                {
+                    "move_type": "in_invoice",
+                    "journal_id": company.reimbursement_journal_id.id,
+                    "partner_id": vendor.id,
+                    "currency_id": currency.id,
+                    "invoice_date": RUN_DATE,
+                    "date": RUN_DATE,
+                    "ref": f"Naive - {customer.name}",
+                    "invoice_line_ids": [
+                        Command.create(
+                            {
+                                "name": customer.name,
+                                "account_id": clearing.id,
+                                "quantity": 1,
+                                "price_unit": amount,
+                                "tax_ids": [],
+                            }
+                        )
+                    ],
+                }
+            )
+            bill.action_post()
+            bill_clearing = bill.line_ids.filtered(lambda line: line.account_id == clearing)
+            transfer = env["account.move"].create(
+                {
+                    "move_type": "entry",
+                    "journal_id": company.reimbursement_transfer_journal_id.id,
+                    "date": RUN_DATE,
+                    "ref": customer.name,
+                    "line_ids": [
+                        Command.create(
+                            {
+                                "partner_id": customer.id,
+                                "account_id": currency_items.account_id[:1].id,
+                                "currency_id": currency.id,
+                                "amount_currency": amount,
+                                "balance": bill_clearing.balance,
+                            }
+                        ),
+                        Command.create(
+                            {
+                                "partner_id": customer.id,
+                                "account_id": clearing.id,
+                                "currency_id": currency.id,
+                                "amount_currency": -amount,
+                                "balance": -bill_clearing.balance,
+                            }
+                        ),
+                    ],
+                }
+            )
+            transfer.action_post()
+            (currency_items + transfer.line_ids.filtered(lambda line: line.account_id != clearing)).reconcile()
+            (bill_clearing + transfer.line_ids.filtered(lambda line: line.account_id == clearing)).reconcile()
+
+
+def run_floor(env, count):
+    """N one-line vendor bills, 500 per create(), and nothing else."""
+    company = env.company
+    vendor = env["res.partner"].create({"name": "Bench Floor Vendor", "supplier_rank": 1})
+    for chunk in batches(list(range(count))):
+        bills = env["account.move"].create(
+            [
+                {
+                    "move_type": "in_invoice",
+                    "journal_id": company.reimbursement_journal_id.id,
+                    "partner_id": vendor.id,
+                    "invoice_date": RUN_DATE,
+                    "date": RUN_DATE,
+                    "invoice_line_ids": [
+                        Command.create(
+                            {
+                                "name": f"Floor {index}",
+                                "account_id": company.reimbursement_clearing_account_id.id,
+                                "quantity": 1,
+                                "price_unit": 100.0,
+                                "tax_ids": [],
+                            }
+                        )
+                    ],
+                }
+                for index in chunk
+            ]
+        )
+        bills.action_post()
+        env.invalidate_all()
+
+
+def accounting(env, customers):
+    """Open residual (company currency) and bill total per customer."""
+    env.flush_all()
+    env.cr.execute(
+        """
+        SELECT partner_id, SUM(amount_residual)
+          FROM account_move_line aml
+          JOIN account_account acc ON acc.id = aml.account_id
+         WHERE aml.partner_id = ANY(%s) AND acc.account_type = 'asset_receivable'
+           AND aml.parent_state = 'posted' AND NOT aml.reconciled
+         GROUP BY partner_id
+        """,
+        [customers.ids],
+    )
+    residuals = {partner_id: round(residual, 2) for partner_id, residual in env.cr.fetchall()}
+    # The bills name their customer in their reference: "<run> - <customer>".
+    env.cr.execute(
+        """
+        SELECT p.id, SUM(m.amount_total)
+          FROM account_move m
+          JOIN res_partner p ON p.name = split_part(m.ref, ' - ', 2)
+         WHERE m.move_type = 'in_invoice' AND m.state = 'posted' AND p.id = ANY(%s)
+         GROUP BY p.id
+        """,
+        [customers.ids],
+    )
+    bills = {partner_id: round(total, 2) for partner_id, total in env.cr.fetchall()}
+    return {
+        customer_id: (residuals.get(customer_id, 0.0), bills.get(customer_id, 0.0)) for customer_id in customers.ids
+    }
+
+
+def measured(env, label, func, count):
+    """Run ``func`` in a savepoint rolled back afterwards; return its time,
+    its query count and what it returned."""
+    cr = env.cr
+    cr.execute("SAVEPOINT bench")
+    env.invalidate_all()
+    queries = cr.sql_log_count
+    start = time.perf_counter()
+    result = func()
+    env.flush_all()
+    elapsed = time.perf_counter() - start
+    queries = cr.sql_log_count - queries
+    print(f"{label}: time={elapsed:.2f}s queries={queries} per_customer={queries / count:.1f}", flush=True)
+    return elapsed, queries, result
+
+
+def rollback(env):
+    env.cr.execute("ROLLBACK TO SAVEPOINT bench")
+    env.invalidate_all()
+    env.registry.clear_cache()
+
+
+def measure(env, count):
+    customers = bench_customers(env)
+    if len(customers) != count:
+        sys.exit(f"error: the database holds {len(customers)} bench customers, not {count}: build it first.")
+
+    preview_time, _queries, proposed = measured(env, "preview", lambda: run_preview(env), count)
+    rollback(env)
+    print(f"preview: {proposed} reimbursements proposed for {count} customers", flush=True)
+
+    run_time, run_queries, _run = measured(env, "wizard", lambda: run_wizard(env), count)
+    peak_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    wizard_accounting = accounting(env, customers)
+    rollback(env)
+
+    naive_time, _queries, _none = measured(env, "naive", lambda: run_naive(env, customers), count)
+    naive_accounting = accounting(env, customers)
+    rollback(env)
+
+    floor_time, _queries, _none = measured(env, "floor", lambda: run_floor(env, count), count)
+    rollback(env)
+
+    open_after = sum(1 for residual, _bill in wizard_accounting.values() if residual)
+    print(f"accounting: {open_after} customers left with an open balance after the wizard", flush=True)
+    if wizard_accounting != naive_accounting:
+        differences = [
+            (customer_id, wizard_accounting[customer_id], naive_accounting[customer_id])
+            for customer_id in customers.ids
+            if wizard_accounting[customer_id] != naive_accounting[customer_id]
+        ]
+        sys.exit(f"error: the wizard and the naive loop differ for {len(differences)} customers: {differences[:5]}")
+    print(f"accounting: wizard and naive loop identical for {count} customers", flush=True)
+    print(f"preview: time={preview_time:.2f}s for {count} customers", flush=True)
+    print(
+        f"bench: N={count} time={run_time:.1f}s rate={count / run_time:.1f} "
+        f"queries_per_customer={run_queries / count:.1f} peak_rss={peak_rss:.0f}MB "
+        f"naive_time={naive_time:.1f}s speedup={naive_time / run_time:.2f} "
+        f"floor_time={floor_time:.1f}s overhead={run_time / floor_time:.2f}",
+        flush=True,
+    )
+
+
+def main():
+    args = parse_args()
+    odoo.tools.config.parse_config(["-c", args.config, "-d", args.database, "--log-level=warn"])
+    registry = Registry(args.database)
+    with registry.cursor() as cr:
+        env = api.Environment(cr, SUPERUSER_ID, {"tz": "UTC"})
+        env = env(context=dict(env.context, allowed_company_ids=env.company.ids))
+        if args.action == "build":
+            start = time.perf_counter()
+            build(env, args.customers)
+            print(f"build: {args.customers} customers in {time.perf_counter() - start:.1f}s", flush=True)
+        else:
+            measure(env, args.customers)
+            cr.rollback()
+
+
+if __name__ == "__main__":
+    main()
