@@ -162,9 +162,8 @@ class ReimbursementCommon(AccountTestInvoicingCommon):
         self.assertTrue(all(line.source_line_ids.mapped("reconciled")), "settled items stay open")
         self.assertEqual(line.transfer_move_id.state, "posted")
         self.assertEqual(line.transfer_move_id.journal_id, self.company.reimbursement_transfer_journal_id)
-        clearing_lines = (bill.line_ids + line.transfer_move_id.line_ids).filtered(
-            lambda aml: aml.account_id == self.clearing
-        )
+        self.assertLessEqual(line.transfer_line_ids.move_id, line.transfer_move_id)
+        clearing_lines = (bill.line_ids + line.transfer_line_ids).filtered(lambda aml: aml.account_id == self.clearing)
         self.assertEqual(len(clearing_lines), 2)
         self.assertTrue(all(clearing_lines.mapped("reconciled")))
         self.assertEqual(self._account_balance(self.clearing), 0.0)

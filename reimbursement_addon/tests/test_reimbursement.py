@@ -301,12 +301,10 @@ class TestReimbursement(ReimbursementCommon):
         bill_line = distributed.bill_id.invoice_line_ids
         self.assertEqual(bill_line.account_id, self.clearing)
         self.assertEqual(bill_line.analytic_distribution, analytic)
-        transfer_receivable = distributed.transfer_move_id.line_ids.filtered(
-            lambda aml: aml.account_id == self.receivable
-        )
+        transfer_receivable = distributed.transfer_line_ids.filtered(lambda aml: aml.account_id == self.receivable)
         self.assertEqual(transfer_receivable.analytic_distribution, analytic)
         self.assertEqual(
-            other.transfer_move_id.line_ids.filtered("debit").account_id,
+            other.transfer_line_ids.filtered("debit").account_id,
             other_receivable,
         )
         self.assertEqual(self._open_residual(customer), 0.0)
@@ -322,9 +320,8 @@ class TestReimbursement(ReimbursementCommon):
         run = self._reimburse(customer, include_debit_customers=True, offset_debits=True)
 
         self.assertReimbursed(run.line_ids, customer, 130.0)
-        transfer = run.line_ids.transfer_move_id
         self.assertEqual(
-            sorted(transfer.line_ids.mapped(lambda aml: (aml.account_id.id, aml.balance))),
+            sorted(run.line_ids.transfer_line_ids.mapped(lambda aml: (aml.account_id.id, aml.balance))),
             sorted([(self.receivable.id, 100.0), (other_receivable.id, 30.0), (self.clearing.id, -130.0)]),
         )
         self.assertEqual(self._open_residual(customer), 0.0)
@@ -344,7 +341,7 @@ class TestReimbursement(ReimbursementCommon):
         self.assertReimbursed(run.line_ids, customer, 110.0)
         self.assertEqual(run.line_ids.account_id, self.receivable)
         self.assertEqual(
-            sorted(run.line_ids.transfer_move_id.line_ids.mapped(lambda aml: (aml.account_id.id, aml.balance))),
+            sorted(run.line_ids.transfer_line_ids.mapped(lambda aml: (aml.account_id.id, aml.balance))),
             sorted([(self.receivable.id, 140.0), (other_receivable.id, -30.0), (self.clearing.id, -110.0)]),
         )
         self.assertEqual(self._open_residual(customer), 0.0)
@@ -501,3 +498,24 @@ class TestReimbursement(ReimbursementCommon):
         self.assertEqual(other_credit.payment_state, "not_paid")
         self.assertEqual(run.line_ids.bill_id.company_id, self.company)
         self.assertFalse(customer.with_company(other_company).reimbursement_vendor_id)
+
+    def test_one_transfer_entry_per_batch(self):
+        """The customers of a run share the transfer entry of their batch;
+        each reimbursement keeps its own lines of it and is settled by them."""
+        first = self._customer("Shared Entry One")
+        second = self._customer("Shared Entry Two")
+        self._credit_note(first, 70.0)
+        self._credit_note(second, 30.0, currency=self.eur)
+
+        run = self._reimburse(first + second)
+
+        self.assertEqual(len(run.line_ids.transfer_move_id), 1)
+        self.assertEqual(run.transfer_move_count, 1)
+        self.assertEqual(run.bill_count, 2)
+        for line, customer, amount, currency in (
+            (run.line_ids.filtered(lambda rl: rl.customer_id == first), first, 70.0, None),
+            (run.line_ids.filtered(lambda rl: rl.customer_id == second), second, 30.0, self.eur),
+        ):
+            self.assertReimbursed(line, customer, amount, currency=currency)
+            self.assertEqual(line.transfer_line_ids.partner_id, customer)
+        self.assertEqual(run.line_ids.transfer_move_id.line_ids, run.line_ids.transfer_line_ids)

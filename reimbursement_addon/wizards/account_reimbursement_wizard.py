@@ -1,5 +1,6 @@
 import json
 import logging
+import time
 from collections import defaultdict
 from dataclasses import dataclass, field
 
@@ -8,13 +9,16 @@ from markupsafe import Markup, escape
 from odoo import Command, _, api, fields, models
 from odoo.exceptions import UserError
 from odoo.osv import expression
-from odoo.tools import SQL, format_date
+from odoo.tools import SQL, format_date, split_every
 from odoo.tools.safe_eval import safe_eval
 
 _logger = logging.getLogger(__name__)
 
 # How many listed names a skip reason shows before "and N more".
 SKIPPED_NAMES_SHOWN = 10
+# Reimbursements made per batch: their bills, one transfer entry,
+# reconciliations and lines, before the cache is emptied for the next batch.
+BATCH_SIZE = 500
 
 
 def analytic_key(distribution):
@@ -478,28 +482,46 @@ class AccountReimbursementWizard(models.TransientModel):
 
     def _reimburse(self, run, proposals):
         """Post the bills and transfer entries of ``proposals``, reconcile
-        them and record the lines of ``run``."""
+        them and record the lines of ``run``, a batch at a time so that
+        memory stays bounded; a long run logs its progress."""
         self = self.with_company(self.company_id)
         self._check_currency_rates(proposals)
+        started = time.monotonic()
+        done = 0
+        for batch in split_every(BATCH_SIZE, proposals, list):
+            self._reimburse_batch(run, batch)
+            done += len(batch)
+            elapsed = time.monotonic() - started
+            _logger.info(
+                "Customer reimbursement %s: %s of %s reimbursements made (%.1f per second)",
+                run.name,
+                done,
+                len(proposals),
+                done / elapsed if elapsed else 0.0,
+            )
+            # Forget the batch's records: the next batch starts from a small cache.
+            self.env.invalidate_all()
+
+    def _reimburse_batch(self, run, proposals):
         vendors = (
             self.env["res.partner"]
             .browse([p.customer.id for p in proposals])
             ._get_reimbursement_vendors(self.company_id)
         )
         bills = self._create_bills(run, proposals, vendors)
-        transfer_moves = self._create_transfer_moves(run, proposals, bills)
-        partials = self._reconcile(proposals, bills, transfer_moves)
+        transfer_move, transfer_lines = self._create_transfer_move(run, proposals, bills)
+        partials = self._reconcile(proposals, bills, transfer_lines)
         self.env["account.reimbursement.line"].create(
             [
                 self._prepare_reimbursement_line_vals(
-                    run, proposal, vendors[proposal.customer], bill, transfer_move, proposal_partials
+                    run, proposal, vendors[proposal.customer], bill, transfer_move, lines, proposal_partials
                 )
-                for proposal, bill, transfer_move, proposal_partials in zip(
-                    proposals, bills, transfer_moves, partials, strict=True
+                for proposal, bill, lines, proposal_partials in zip(
+                    proposals, bills, transfer_lines, partials, strict=True
                 )
             ]
         )
-        self._log_on_moves(run, bills + transfer_moves)
+        self._log_on_moves(run, bills + transfer_move)
 
     def _get_move_ref(self, run, proposal):
         return _("%(run)s - %(customer)s", run=run.name, customer=proposal.customer.name)
@@ -541,11 +563,12 @@ class AccountReimbursementWizard(models.TransientModel):
         bills.action_post()
         return bills
 
-    def _prepare_transfer_move_vals(self, run, proposal, bill):
-        """Entry moving the credit off the customer's receivable: one line per
-        receivable account (and distribution) of the settled items, against
-        the clearing account. It is valued like the bill, at the run date, so
-        that the two clearing lines match to the cent in both currencies."""
+    def _prepare_transfer_line_vals(self, proposal, bill):
+        """Transfer entry lines moving one credit off the customer's
+        receivable: one line per receivable account (and distribution) of the
+        settled items, against the clearing account. They are valued like the
+        bill, at the run date, so that the two clearing lines match to the
+        cent in both currencies."""
         company = self.company_id
         clearing = company.reimbursement_clearing_account_id
         bill_clearing_line = bill.line_ids.filtered(lambda line: line.account_id == clearing)
@@ -559,37 +582,27 @@ class AccountReimbursementWizard(models.TransientModel):
         label = _("Reimbursement of %(customer)s", customer=proposal.customer.name)
         analytics = {item.analytic_key: item.analytic for item in proposal.items}
         receivable_lines = [
-            Command.create(
-                {
-                    "name": label,
-                    "partner_id": proposal.customer.id,
-                    "account_id": account.id,
-                    "currency_id": proposal.currency.id,
-                    "amount_currency": amount,
-                    "balance": balance,
-                    "analytic_distribution": analytics.get(analytic_key) if analytic_key else False,
-                }
-            )
-            for ((account, analytic_key), amount), balance in zip(amounts, balances, strict=True)
-        ]
-        clearing_line = Command.create(
             {
                 "name": label,
                 "partner_id": proposal.customer.id,
-                "account_id": clearing.id,
+                "account_id": account.id,
                 "currency_id": proposal.currency.id,
-                "amount_currency": -bill_clearing_line.amount_currency,
-                "balance": -balance_total,
-                "analytic_distribution": proposal.analytic,
+                "amount_currency": amount,
+                "balance": balance,
+                "analytic_distribution": analytics.get(analytic_key) if analytic_key else False,
             }
-        )
-        return {
-            "move_type": "entry",
-            "journal_id": company.reimbursement_transfer_journal_id.id,
-            "date": run.date,
-            "ref": self._get_move_ref(run, proposal),
-            "line_ids": [*receivable_lines, clearing_line],
+            for ((account, analytic_key), amount), balance in zip(amounts, balances, strict=True)
+        ]
+        clearing_line = {
+            "name": label,
+            "partner_id": proposal.customer.id,
+            "account_id": clearing.id,
+            "currency_id": proposal.currency.id,
+            "amount_currency": -bill_clearing_line.amount_currency,
+            "balance": -balance_total,
+            "analytic_distribution": proposal.analytic,
         }
+        return [*receivable_lines, clearing_line]
 
     def _split_balance(self, balance_total, amounts, proposal):
         """Company-currency balances of the receivable lines: proportional to
@@ -603,17 +616,37 @@ class AccountReimbursementWizard(models.TransientModel):
         balances[largest] = round_(balances[largest] + balance_total - sum(balances))
         return balances
 
-    def _create_transfer_moves(self, run, proposals, bills):
-        moves = self.env["account.move"].create(
-            [
-                self._prepare_transfer_move_vals(run, proposal, bill)
-                for proposal, bill in zip(proposals, bills, strict=True)
-            ]
-        )
-        moves.action_post()
-        return moves
+    def _create_transfer_move(self, run, proposals, bills):
+        """One transfer entry for the batch, carrying every reimbursement's
+        lines.
 
-    def _reconcile(self, proposals, bills, transfer_moves):
+        :return: (the entry, per proposal the entry's lines that are its own)
+        """
+        vals_per_proposal = [
+            self._prepare_transfer_line_vals(proposal, bill) for proposal, bill in zip(proposals, bills, strict=True)
+        ]
+        move = self.env["account.move"].create(
+            {
+                "move_type": "entry",
+                "journal_id": self.company_id.reimbursement_transfer_journal_id.id,
+                "date": run.date,
+                "ref": run.name,
+                "line_ids": [Command.create(vals) for vals_list in vals_per_proposal for vals in vals_list],
+            }
+        )
+        move.action_post()
+        # The lines were created in the order of their values.
+        move_lines = move.line_ids.sorted("id")
+        lines_per_proposal = []
+        start = 0
+        for vals_list in vals_per_proposal:
+            lines_per_proposal.append(move_lines[start : start + len(vals_list)])
+            start += len(vals_list)
+        if start != len(move_lines):
+            raise UserError(_("The transfer entry %(move)s has unexpected lines.", move=move.display_name))
+        return move, lines_per_proposal
+
+    def _reconcile(self, proposals, bills, transfer_lines):
         """Settle each customer's items with its transfer entry, and the
         transfer entry's clearing line with the bill's, in one batch.
 
@@ -624,18 +657,15 @@ class AccountReimbursementWizard(models.TransientModel):
         AccountMoveLine = self.env["account.move.line"]
         plan = []
         lines_per_proposal = []
-        for proposal, bill, transfer_move in zip(proposals, bills, transfer_moves, strict=True):
+        for proposal, bill, own_lines in zip(proposals, bills, transfer_lines, strict=True):
             items_by_account = defaultdict(list)
             for item in proposal.items:
                 items_by_account[item.account].append(item.line_id)
             proposal_plan = [
-                AccountMoveLine.browse(line_ids)
-                + transfer_move.line_ids.filtered(lambda line, acc=account: line.account_id == acc)
+                AccountMoveLine.browse(line_ids) + own_lines.filtered(lambda line, acc=account: line.account_id == acc)
                 for account, line_ids in items_by_account.items()
             ]
-            proposal_plan.append(
-                (bill.line_ids + transfer_move.line_ids).filtered(lambda line: line.account_id == clearing)
-            )
+            proposal_plan.append((bill.line_ids + own_lines).filtered(lambda line: line.account_id == clearing))
             plan += proposal_plan
             lines_per_proposal.append(AccountMoveLine.union(*proposal_plan))
         all_lines = AccountMoveLine.union(*lines_per_proposal)
@@ -656,7 +686,7 @@ class AccountReimbursementWizard(models.TransientModel):
             )
         return [(lines.matched_debit_ids | lines.matched_credit_ids) - partials_before for lines in lines_per_proposal]
 
-    def _prepare_reimbursement_line_vals(self, run, proposal, vendor, bill, transfer_move, partials):
+    def _prepare_reimbursement_line_vals(self, run, proposal, vendor, bill, transfer_move, transfer_lines, partials):
         return {
             "reimbursement_id": run.id,
             "customer_id": proposal.customer.id,
@@ -669,7 +699,7 @@ class AccountReimbursementWizard(models.TransientModel):
             "bill_id": bill.id,
             "transfer_move_id": transfer_move.id,
             "source_line_ids": [Command.set([item.line_id for item in proposal.items])],
-            "transfer_line_ids": [Command.set(transfer_move.line_ids.ids)],
+            "transfer_line_ids": [Command.set(transfer_lines.ids)],
             "partial_reconcile_ids": [Command.set(partials.ids)],
         }
 
@@ -736,6 +766,7 @@ class AccountReimbursementWizardLine(models.TransientModel):
     customer_id = fields.Many2one(comodel_name="res.partner", readonly=True)
     vendor_id = fields.Many2one(
         comodel_name="res.partner",
+        string="Existing Vendor",
         readonly=True,
         help="Empty: a one-time vendor will be created from the customer.",
     )
