@@ -3,7 +3,8 @@
     tools/bench.py build   -c CONF -d DB -n N    customers with credits, committed
     tools/bench.py measure -c CONF -d DB -n N    the three runs below, rolled back
 
-``measure`` runs, on identical data (a savepoint rolled back after each):
+``measure`` runs, on identical data (each in a transaction rolled back
+afterwards, the tables vacuumed before the next):
 
 - the preview and the reimbursement of all N customers through
   ``account.reimbursement.wizard``;
@@ -22,10 +23,12 @@ import argparse
 import resource
 import sys
 import time
+from contextlib import closing
 
 import odoo
 from odoo import SUPERUSER_ID, Command, api
 from odoo.modules.registry import Registry
+from odoo.sql_db import db_connect
 
 RUN_DATE = "2026-01-31"
 CREDIT_DATE = "2026-01-05"
@@ -294,64 +297,73 @@ def accounting(env, customers):
     }
 
 
-def measured(env, label, func, count):
-    """Run ``func`` in a savepoint rolled back afterwards; return its time,
-    its query count and what it returned."""
-    cr = env.cr
-    cr.execute("SAVEPOINT bench")
-    env.invalidate_all()
-    queries = cr.sql_log_count
-    start = time.perf_counter()
-    result = func()
-    env.flush_all()
-    elapsed = time.perf_counter() - start
-    queries = cr.sql_log_count - queries
+def environment(cr):
+    env = api.Environment(cr, SUPERUSER_ID, {"tz": "UTC"})
+    return env(context=dict(env.context, allowed_company_ids=env.company.ids))
+
+
+def measured(registry, label, func, count, prepare=None):
+    """Run ``func(env)`` in a transaction of its own, rolled back afterwards,
+    then vacuum, so that no way pays for the rows another left behind.
+
+    :return: (time, queries, what ``func`` returned, the accounting after it)
+    """
+    with registry.cursor() as cr:
+        env = environment(cr)
+        customers = bench_customers(env)
+        argument = prepare(env) if prepare else None
+        env.flush_all()
+        env.invalidate_all()
+        queries = cr.sql_log_count
+        start = time.perf_counter()
+        result = func(env, argument) if prepare else func(env)
+        env.flush_all()
+        elapsed = time.perf_counter() - start
+        queries = cr.sql_log_count - queries
+        outcome = accounting(env, customers)
+        cr.rollback()
+    vacuum(registry)
     print(f"{label}: time={elapsed:.2f}s queries={queries} per_customer={queries / count:.1f}", flush=True)
-    return elapsed, queries, result
+    return elapsed, queries, result, outcome
 
 
-def rollback(env):
-    env.cr.execute("ROLLBACK TO SAVEPOINT bench")
-    env.invalidate_all()
-    env.registry.clear_cache()
+def vacuum(registry):
+    """Clean the tables of the rolled-back rows (VACUUM needs autocommit)."""
+    connection = db_connect(registry.db_name)
+    with closing(connection.cursor()) as cr:
+        cr._cnx.autocommit = True
+        cr.execute("VACUUM ANALYZE account_move, account_move_line, account_partial_reconcile, res_partner")
 
 
-def measure(env, count, skip_naive=False):
-    customers = bench_customers(env)
-    if len(customers) != count:
-        sys.exit(f"error: the database holds {len(customers)} bench customers, not {count}: build it first.")
+def measure(registry, count, skip_naive=False):
+    with registry.cursor() as cr:
+        found = len(bench_customers(environment(cr)))
+    if found != count:
+        sys.exit(f"error: the database holds {found} bench customers, not {count}: build it first.")
 
-    preview_time, _queries, proposed = measured(env, "preview", lambda: run_preview(env), count)
-    rollback(env)
+    preview_time, _queries, proposed, _outcome = measured(registry, "preview", run_preview, count)
     print(f"preview: {proposed} reimbursements proposed for {count} customers", flush=True)
 
-    run_time, run_queries, _run = measured(env, "wizard", lambda: run_wizard(env), count)
+    run_time, run_queries, _run, wizard_accounting = measured(registry, "wizard", run_wizard, count)
     peak_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    wizard_accounting = accounting(env, customers)
-    rollback(env)
-
-    naive_time = naive_accounting = None
-    if not skip_naive:
-        naive_time, _queries, _none = measured(env, "naive", lambda: run_naive(env, customers), count)
-        naive_accounting = accounting(env, customers)
-        rollback(env)
-
-    env.cr.execute("SAVEPOINT floor_vendors")
-    vendors = floor_vendors(env, count)
-    floor_time, _queries, _none = measured(env, "floor", lambda: run_floor(env, vendors), count)
-    env.cr.execute("ROLLBACK TO SAVEPOINT floor_vendors")
-    env.invalidate_all()
-
     open_after = sum(1 for residual, _bill in wizard_accounting.values() if residual)
     print(f"accounting: {open_after} customers left with an open balance after the wizard", flush=True)
+
+    floor_time, _queries, _none, _outcome = measured(
+        registry, "floor", run_floor, count, prepare=lambda env: floor_vendors(env, count)
+    )
     print(f"preview: time={preview_time:.2f}s for {count} customers", flush=True)
     if skip_naive:
         print(f"wizard: rate={count / run_time:.1f} peak_rss={peak_rss:.0f}MB overhead={run_time / floor_time:.2f}")
         return
+
+    naive_time, _queries, _none, naive_accounting = measured(
+        registry, "naive", run_naive, count, prepare=bench_customers
+    )
     if wizard_accounting != naive_accounting:
         differences = [
             (customer_id, wizard_accounting[customer_id], naive_accounting[customer_id])
-            for customer_id in customers.ids
+            for customer_id in wizard_accounting
             if wizard_accounting[customer_id] != naive_accounting[customer_id]
         ]
         sys.exit(f"error: the wizard and the naive loop differ for {len(differences)} customers: {differences[:5]}")
@@ -369,16 +381,14 @@ def main():
     args = parse_args()
     odoo.tools.config.parse_config(["-c", args.config, "-d", args.database, "--log-level=warn"])
     registry = Registry(args.database)
-    with registry.cursor() as cr:
-        env = api.Environment(cr, SUPERUSER_ID, {"tz": "UTC"})
-        env = env(context=dict(env.context, allowed_company_ids=env.company.ids))
-        if args.action == "build":
-            start = time.perf_counter()
-            build(env, args.customers)
-            print(f"build: {args.customers} customers in {time.perf_counter() - start:.1f}s", flush=True)
-        else:
-            measure(env, args.customers, skip_naive=args.no_naive)
-            cr.rollback()
+    if args.action == "build":
+        start = time.perf_counter()
+        with registry.cursor() as cr:
+            build(environment(cr), args.customers)
+        vacuum(registry)
+        print(f"build: {args.customers} customers in {time.perf_counter() - start:.1f}s", flush=True)
+    else:
+        measure(registry, args.customers, skip_naive=args.no_naive)
 
 
 if __name__ == "__main__":
