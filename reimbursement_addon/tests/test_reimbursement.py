@@ -519,3 +519,15 @@ class TestReimbursement(ReimbursementCommon):
             self.assertReimbursed(line, customer, amount, currency=currency)
             self.assertEqual(line.transfer_line_ids.partner_id, customer)
         self.assertEqual(run.line_ids.transfer_move_id.line_ids, run.line_ids.transfer_line_ids)
+
+    def test_documents_name_their_run_in_chatter(self):
+        customer = self._customer("Chatter Link")
+        self._credit_note(customer, 22.0)
+
+        run = self._reimburse(customer)
+
+        for move in run.line_ids.bill_id + run.line_ids.transfer_move_id:
+            self.assertIn(run.name, move.ref)
+            bodies = " ".join(move.message_ids.mapped("body"))
+            self.assertIn("Created by the customer reimbursement", bodies)
+            self.assertIn(run.name, bodies)

@@ -503,6 +503,9 @@ class AccountReimbursementWizard(models.TransientModel):
             self.env.invalidate_all()
 
     def _reimburse_batch(self, run, proposals):
+        # The documents' chatter gets one message naming the run
+        # (_log_on_moves) instead of per-record creation and tracking messages.
+        self = self.with_context(tracking_disable=True, mail_create_nosubscribe=True)
         vendors = (
             self.env["res.partner"]
             .browse([p.customer.id for p in proposals])
