@@ -60,13 +60,7 @@ await page.waitForTimeout(1000);
 await page.screenshot({ path: `${out}/run.png` });
 
 // Print, as the accountant does: the PDF comes from wkhtmltopdf.
-const [download] = await Promise.all([
-    page.waitForEvent("download"),
-    page.click(".o_form_view .o_statusbar_buttons button[name=action_print]"),
-]);
-const pdf = path.join(os.tmpdir(), "reimbursement_report.pdf");
-await download.saveAs(pdf);
-execFileSync("pdftoppm", ["-png", "-r", "80", "-f", "1", "-l", "1", "-singlefile", pdf, `${out}/report`]);
+await printReport(page, `${out}/report`);
 
 // The same run, and its report, in Norwegian Bokmål.
 await setLang(page, "nb_NO");
@@ -75,15 +69,22 @@ await page.waitForSelector(".o_action_manager .o_form_view .o_field_widget[name=
 await page.mouse.move(0, 1000);
 await page.waitForTimeout(1000);
 await page.screenshot({ path: `${out}/run_nb.png` });
-const [downloadNb] = await Promise.all([
-    page.waitForEvent("download"),
-    page.click(".o_form_view .o_statusbar_buttons button[name=action_print]"),
-]);
-await downloadNb.saveAs(pdf);
-execFileSync("pdftoppm", ["-png", "-r", "80", "-f", "1", "-l", "1", "-singlefile", pdf, `${out}/report_nb`]);
+await printReport(page, `${out}/report_nb`);
 
 await browser.close();
 console.log(`screenshots written to ${out}: wizard.png wizard_preview.png run.png report.png run_nb.png report_nb.png`);
+
+// Print from the run form, as the accountant does (the PDF comes from
+// wkhtmltopdf), and keep page 1 as a PNG.
+async function printReport(page, pngBase) {
+    const [download] = await Promise.all([
+        page.waitForEvent("download"),
+        page.click(".o_form_view .o_statusbar_buttons button[name=action_print]"),
+    ]);
+    const pdf = path.join(os.tmpdir(), "reimbursement_report.pdf");
+    await download.saveAs(pdf);
+    execFileSync("pdftoppm", ["-png", "-r", "80", "-f", "1", "-l", "1", "-singlefile", pdf, pngBase]);
+}
 
 async function setLang(page, lang) {
     await page.evaluate(async (lang) => {

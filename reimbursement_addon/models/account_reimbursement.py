@@ -269,11 +269,10 @@ class AccountReimbursementLine(models.Model):
         as they were before the run. Refused when a bill is paid or partly
         paid, or when a lock date covers the run date."""
         self.check_access("write")
-        if not self:
-            raise UserError(_("These reimbursements are already cancelled."))
         # A payment registered, or a cancellation started, at the same time
         # waits for this one (and Odoo retries it), or this one waits for it.
-        self._lock_for_cancellation()
+        if self:
+            self._lock_for_cancellation()
         lines = self.filtered(lambda line: line.state == "done")
         if not lines:
             raise UserError(_("These reimbursements are already cancelled."))

@@ -41,8 +41,8 @@ class ReimbursementCommon(AccountTestInvoicingCommon):
 
     @classmethod
     def _pay(cls, invoice, amount, date="2019-02-01"):
-        """Register a customer payment of ``amount`` on ``invoice``, leaving
-        any excess open on the receivable as Odoo does."""
+        """Register a payment of ``amount`` on ``invoice`` (or on a bill),
+        leaving any excess open on the receivable as Odoo does."""
         return (
             cls.env["account.payment.register"]
             .with_context(active_model="account.move", active_ids=invoice.ids)

@@ -121,19 +121,11 @@ class TestReimbursementCancellation(ReimbursementCommon):
         self.assertEqual(second.line_ids.vendor_id, first.line_ids.vendor_id)
         self.assertEqual(self._open_residual(customer), 0.0)
 
-    def _pay_bill(self, bill, amount):
-        return (
-            self.env["account.payment.register"]
-            .with_context(active_model="account.move", active_ids=bill.ids)
-            .create({"amount": amount, "payment_date": self.run_date, "payment_difference_handling": "open"})
-            ._create_payments()
-        )
-
     def test_paid_bill_refused(self):
         customer = self._customer("Already Paid")
         self._credit_note(customer, 80.0)
         run = self._reimburse(customer)
-        self._pay_bill(run.line_ids.bill_id, 80.0)
+        self._pay(run.line_ids.bill_id, 80.0, date=self.run_date)
 
         with self.assertRaisesRegex(UserError, run.line_ids.bill_id.name):
             run.action_cancel()
@@ -148,7 +140,7 @@ class TestReimbursementCancellation(ReimbursementCommon):
         self._credit_note(unpaid, 20.0)
         run = self._reimburse(paid + unpaid)
         paid_line = run.line_ids.filtered(lambda line: line.customer_id == paid)
-        self._pay_bill(paid_line.bill_id, 30.0)
+        self._pay(paid_line.bill_id, 30.0, date=self.run_date)
         self.assertEqual(paid_line.payment_state, "partial")
 
         with self.assertRaisesRegex(UserError, paid_line.bill_id.name):

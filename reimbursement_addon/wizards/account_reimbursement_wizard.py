@@ -517,7 +517,7 @@ class AccountReimbursementWizard(models.TransientModel):
         self.env["account.reimbursement.line"].create(
             [
                 self._prepare_reimbursement_line_vals(
-                    run, proposal, vendors[proposal.customer], bill, transfer_move, lines, proposal_partials
+                    run, proposal, vendors[proposal.customer], bill, lines, proposal_partials
                 )
                 for proposal, bill, lines, proposal_partials in zip(
                     proposals, bills, transfer_lines, partials, strict=True
@@ -676,9 +676,7 @@ class AccountReimbursementWizard(models.TransientModel):
         partials_before = all_lines.matched_debit_ids | all_lines.matched_credit_ids
         AccountMoveLine._reconcile_plan(plan)
         all_lines.invalidate_recordset(["matched_debit_ids", "matched_credit_ids"])
-        not_settled = AccountMoveLine.browse([line.id for lines in plan for line in lines]).filtered(
-            lambda line: not line.reconciled
-        )
+        not_settled = all_lines.filtered(lambda line: not line.reconciled)
         if not_settled:
             raise UserError(
                 _(
@@ -689,7 +687,7 @@ class AccountReimbursementWizard(models.TransientModel):
             )
         return [(lines.matched_debit_ids | lines.matched_credit_ids) - partials_before for lines in lines_per_proposal]
 
-    def _prepare_reimbursement_line_vals(self, run, proposal, vendor, bill, transfer_move, transfer_lines, partials):
+    def _prepare_reimbursement_line_vals(self, run, proposal, vendor, bill, transfer_lines, partials):
         return {
             "reimbursement_id": run.id,
             "customer_id": proposal.customer.id,
@@ -700,7 +698,7 @@ class AccountReimbursementWizard(models.TransientModel):
             "account_id": proposal.account.id,
             "analytic_distribution": proposal.analytic,
             "bill_id": bill.id,
-            "transfer_move_id": transfer_move.id,
+            "transfer_move_id": transfer_lines.move_id.id,
             "source_line_ids": [Command.set([item.line_id for item in proposal.items])],
             "transfer_line_ids": [Command.set(transfer_lines.ids)],
             "partial_reconcile_ids": [Command.set(partials.ids)],
