@@ -365,11 +365,13 @@ class AccountReimbursementLine(models.Model):
         return moves
 
     def _reconcile_cancel_moves(self, cancel_moves):
-        """Settle each transfer journal item with its reversal."""
+        """Settle each transfer journal item with its reversal (all but an
+        exchange difference, whose account is not reconcilable)."""
         plan = []
         for line, move in zip(self, cancel_moves, strict=True):
             for item, reversal in zip(line.transfer_line_ids, move.line_ids, strict=True):
-                plan.append(item + reversal)
+                if item.account_id.reconcile:
+                    plan.append(item + reversal)
         self.env["account.move.line"]._reconcile_plan(plan)
 
     def _log_cancellation(self):

@@ -44,7 +44,8 @@ class TestReimbursementCancellation(ReimbursementCommon):
         self.assertEqual(line.bill_id.state, "cancel")
         self.assertEqual(line.cancel_move_id.state, "posted")
         self.assertEqual(line.cancel_move_id.date, line.date)
-        self.assertTrue(all(line.transfer_line_ids.mapped("reconciled")))
+        reconcilable = line.transfer_line_ids.filtered("account_id.reconcile")
+        self.assertTrue(all(reconcilable.mapped("reconciled")))
         self.assertEqual(self._account_balance(self.clearing), 0.0)
 
     def test_cancel_restores_open_items_exactly(self):
@@ -89,6 +90,12 @@ class TestReimbursementCancellation(ReimbursementCommon):
         self.assertEqual(self._receivable_state(customer)[1], balances_before)
         self.assertEqual(self._open_residual(customer, self.eur), -100.0)
         self.assertEqual(self._open_residual(customer), -50.0)
+        # The exchange gain booked by the run is reversed with it.
+        gain_account = self.company.income_currency_exchange_account_id
+        gain = run.line_ids.transfer_line_ids.filtered(lambda item: item.account_id == gain_account)
+        self.assertEqual(gain.balance, -10.0)
+        reversal = run.line_ids.cancel_move_id.line_ids.filtered(lambda item: item.account_id == gain_account)
+        self.assertEqual(reversal.balance, 10.0)
 
     def test_cancel_one_reimbursement_of_a_run(self):
         kept = self._customer("Kept Customer")

@@ -1,4 +1,4 @@
-from odoo import Command
+from odoo import Command, fields
 from odoo.exceptions import UserError
 from odoo.tests import new_test_user, tagged
 
@@ -53,8 +53,8 @@ class TestReimbursement(ReimbursementCommon):
     def test_foreign_currency_credit(self):
         """500 EUR credited at 0.5 USD/EUR and reimbursed at 0.4: the bill is
         500 EUR worth 200 USD, the customer's EUR and USD balances both end at
-        zero (the difference is an exchange difference), the clearing account
-        nets to zero."""
+        zero, the clearing account nets to zero and the 50 USD difference is an
+        exchange gain on the transfer entry (no separate exchange entry)."""
         customer = self._customer("Euro Customer")
         self._credit_note(customer, 500.0, currency=self.eur)
         self._credit_note(customer, 80.0)
@@ -73,6 +73,47 @@ class TestReimbursement(ReimbursementCommon):
         self.assertEqual(self._open_residual(customer, self.eur), 0.0)
         self.assertEqual(self._open_residual(customer), 0.0)
         self.assertFalse(self._open_items(customer))
+        self.assertExchangeDifference(eur_line, self.company.income_currency_exchange_account_id, -50.0)
+        self.assertFalse(usd_line.transfer_line_ids.account_id & self._exchange_accounts())
+
+    def test_foreign_currency_credit_exchange_loss(self):
+        """100 EUR credited at 0.4 USD/EUR and reimbursed at 0.625: the bill
+        is worth 62.50 USD, 22.50 more than the credit was; the loss is booked
+        on the transfer entry."""
+        self.env["res.currency.rate"].create(
+            {"currency_id": self.eur.id, "name": "2019-10-01", "rate": 1.6, "company_id": self.company.id}
+        )
+        customer = self._customer("Euro Loss")
+        self._credit_note(customer, 100.0, currency=self.eur, date="2019-06-15")
+        self.assertEqual(self._open_residual(customer), -40.0)
+        self.run_date = fields.Date.from_string("2019-10-15")
+
+        run = self._reimburse(customer)
+
+        self.assertReimbursed(run.line_ids, customer, 100.0, currency=self.eur)
+        self.assertEqual(run.line_ids.bill_id.amount_total_signed, -62.5)
+        self.assertEqual(self._open_residual(customer, self.eur), 0.0)
+        self.assertEqual(self._open_residual(customer), 0.0)
+        self.assertExchangeDifference(run.line_ids, self.company.expense_currency_exchange_account_id, 22.5)
+
+    def _exchange_accounts(self):
+        return self.company.income_currency_exchange_account_id | self.company.expense_currency_exchange_account_id
+
+    def assertExchangeDifference(self, line, account, balance):
+        """The exchange difference is one line of the reimbursement's own
+        transfer items, in company currency, and balances the entry."""
+        difference = line.transfer_line_ids.filtered(lambda item: item.account_id in self._exchange_accounts())
+        self.assertEqual(difference.account_id, account)
+        self.assertEqual(difference.balance, balance)
+        self.assertEqual(difference.currency_id, self.company.currency_id)
+        self.assertEqual(difference.partner_id, line.customer_id)
+        self.assertAlmostEqual(sum(line.transfer_line_ids.mapped("balance")), 0.0, places=2)
+        exchange_journal = self.company.currency_exchange_journal_id
+        self.assertFalse(
+            self.env["account.move.line"].search_count(
+                [("journal_id", "=", exchange_journal.id), ("partner_id", "=", line.customer_id.id)]
+            )
+        )
 
     # ---- minimum -----------------------------------------------------------
 

@@ -124,6 +124,18 @@ class TestReimbursementValidation(ReimbursementCommon):
         self.assertEqual(self.env["account.move"].search_count([]), moves_before)
         self.assertEqual(self._open_residual(customer, sek), -300.0)
 
+    def test_missing_exchange_gain_account_refused(self):
+        customer = self._customer("Euro Without Gain Account")
+        self._credit_note(customer, 100.0, currency=self.eur)
+        self.company.income_currency_exchange_account_id = False
+        moves_before = self.env["account.move"].search_count([])
+
+        with self.assertRaisesRegex(UserError, "no exchange gain or loss account"):
+            self._reimburse(customer)
+
+        self.assertEqual(self.env["account.move"].search_count([]), moves_before)
+        self.assertEqual(self._open_residual(customer, self.eur), -100.0)
+
     def test_rate_after_the_run_date_is_no_rate(self):
         sek = self.env.ref("base.SEK")
         sek.active = True

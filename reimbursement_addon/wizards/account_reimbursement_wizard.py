@@ -569,55 +569,80 @@ class AccountReimbursementWizard(models.TransientModel):
     def _prepare_transfer_line_vals(self, proposal, bill):
         """Transfer entry lines moving one credit off the customer's
         receivable: one line per receivable account (and distribution) of the
-        settled items, against the clearing account. They are valued like the
-        bill, at the run date, so that the two clearing lines match to the
-        cent in both currencies."""
+        settled items, at the items' own values so that they settle them
+        exactly in both currencies, against the clearing account at the bill's
+        value, so that the two clearing lines match to the cent. A foreign
+        currency credit valued at another rate than the run date's leaves an
+        exchange difference, booked on the company's exchange gain or loss
+        account in the same entry."""
         company = self.company_id
         clearing = company.reimbursement_clearing_account_id
+        round_ = self.company_currency_id.round
         bill_clearing_line = bill.line_ids.filtered(lambda line: line.account_id == clearing)
-        balance_total = bill_clearing_line.balance
-        by_account = defaultdict(float)
+        by_account = defaultdict(lambda: [0.0, 0.0])
         for item in proposal.items:
             key = (item.account, item.analytic_key if not self.summarize_customer else "")
-            by_account[key] += -item.residual_currency
-        amounts = [(key, amount) for key, amount in by_account.items() if not proposal.currency.is_zero(amount)]
-        balances = self._split_balance(balance_total, [amount for _key, amount in amounts], proposal)
+            by_account[key][0] -= item.residual_currency
+            by_account[key][1] -= item.residual
         label = _("Reimbursement of %(customer)s", customer=proposal.customer.name)
         analytics = {item.analytic_key: item.analytic for item in proposal.items}
-        receivable_lines = [
+        vals_list = [
             {
                 "name": label,
                 "partner_id": proposal.customer.id,
                 "account_id": account.id,
                 "currency_id": proposal.currency.id,
-                "amount_currency": amount,
-                "balance": balance,
+                "amount_currency": proposal.currency.round(amount_currency),
+                "balance": round_(balance),
                 "analytic_distribution": analytics.get(analytic_key) if analytic_key else False,
             }
-            for ((account, analytic_key), amount), balance in zip(amounts, balances, strict=True)
+            for (account, analytic_key), (amount_currency, balance) in by_account.items()
+            if not (proposal.currency.is_zero(amount_currency) and self.company_currency_id.is_zero(balance))
         ]
-        clearing_line = {
-            "name": label,
-            "partner_id": proposal.customer.id,
-            "account_id": clearing.id,
-            "currency_id": proposal.currency.id,
-            "amount_currency": -bill_clearing_line.amount_currency,
-            "balance": -balance_total,
-            "analytic_distribution": proposal.analytic,
-        }
-        return [*receivable_lines, clearing_line]
+        vals_list.append(
+            {
+                "name": label,
+                "partner_id": proposal.customer.id,
+                "account_id": clearing.id,
+                "currency_id": proposal.currency.id,
+                "amount_currency": -bill_clearing_line.amount_currency,
+                "balance": -bill_clearing_line.balance,
+                "analytic_distribution": proposal.analytic,
+            }
+        )
+        difference = round_(-sum(vals["balance"] for vals in vals_list))
+        if not self.company_currency_id.is_zero(difference):
+            vals_list.append(self._prepare_exchange_difference_line_vals(proposal, difference))
+        return vals_list
 
-    def _split_balance(self, balance_total, amounts, proposal):
-        """Company-currency balances of the receivable lines: proportional to
-        their amounts, the rounding difference on the largest one."""
-        if proposal.currency == self.company_currency_id:
-            return amounts
-        total = sum(amounts)
-        round_ = self.company_currency_id.round
-        balances = [round_(balance_total * amount / total) for amount in amounts]
-        largest = max(range(len(amounts)), key=lambda index: abs(amounts[index]))
-        balances[largest] = round_(balances[largest] + balance_total - sum(balances))
-        return balances
+    def _prepare_exchange_difference_line_vals(self, proposal, difference):
+        """Exchange gain (credit) or loss (debit) of a foreign currency
+        credit, between its value when booked and at the run date."""
+        company = self.company_id
+        if difference < 0:
+            account = company.income_currency_exchange_account_id
+        else:
+            account = company.expense_currency_exchange_account_id
+        if not account:
+            raise UserError(
+                _(
+                    "%(company)s has no exchange gain or loss account, so the exchange difference of the "
+                    "reimbursement of %(customer)s in %(currency)s cannot be booked. Set them in "
+                    "Settings > Invoicing > Default Accounts.",
+                    company=company.display_name,
+                    customer=proposal.customer.display_name,
+                    currency=proposal.currency.name,
+                )
+            )
+        return {
+            "name": _("Exchange difference on the reimbursement of %(customer)s", customer=proposal.customer.name),
+            "partner_id": proposal.customer.id,
+            "account_id": account.id,
+            "currency_id": self.company_currency_id.id,
+            "amount_currency": difference,
+            "balance": difference,
+            "analytic_distribution": False,
+        }
 
     def _create_transfer_move(self, run, proposals, bills):
         """One transfer entry for the batch, carrying every reimbursement's
@@ -672,10 +697,13 @@ class AccountReimbursementWizard(models.TransientModel):
             plan += proposal_plan
             lines_per_proposal.append(AccountMoveLine.union(*proposal_plan))
         all_lines = AccountMoveLine.union(*lines_per_proposal)
+        # Odoo reads the plan's items in one query for the batch, not one per customer.
+        plan = [lines.with_prefetch(all_lines._prefetch_ids) for lines in plan]
         # Earlier partial payments of these items stay when a run is cancelled.
         partials_before = all_lines.matched_debit_ids | all_lines.matched_credit_ids
         AccountMoveLine._reconcile_plan(plan)
         all_lines.invalidate_recordset(["matched_debit_ids", "matched_credit_ids"])
+        all_lines.fetch(["matched_debit_ids", "matched_credit_ids", "reconciled"])
         not_settled = all_lines.filtered(lambda line: not line.reconciled)
         if not_settled:
             raise UserError(
