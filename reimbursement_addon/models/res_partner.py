@@ -1,5 +1,11 @@
+from collections import defaultdict
+from contextlib import contextmanager
+
 from odoo import Command, _, api, fields, models
 from odoo.exceptions import ValidationError
+
+# Where the rank increments of a reimbursement batch wait (see _increase_rank).
+DEFERRED_RANKS = "reimbursement_addon.deferred_ranks"
 
 
 class ResPartner(models.Model):
@@ -125,6 +131,34 @@ class ResPartner(models.Model):
             ],
         }
 
+    def _increase_rank(self, field, n=1):
+        """Posting counts each bill's vendor and each transfer entry's
+        customers in their rank, one locking update per partner. Inside
+        :meth:`_batch_rank_updates` the increments are collected instead."""
+        deferred = self.env.cr.precommit.data.get(DEFERRED_RANKS)
+        if deferred is None:
+            return super()._increase_rank(field, n)
+        for partner_id in self.ids:
+            deferred[field, partner_id] += n
+        return None
+
+    @api.model
+    @contextmanager
+    def _batch_rank_updates(self):
+        """Apply the rank increments of the documents posted in this block in
+        one update per increment, when the block succeeds."""
+        data = self.env.cr.precommit.data
+        data[DEFERRED_RANKS] = defaultdict(int)
+        try:
+            yield
+        finally:
+            deferred = data.pop(DEFERRED_RANKS)
+        partners_by_increment = defaultdict(list)
+        for (field, partner_id), n in deferred.items():
+            partners_by_increment[field, n].append(partner_id)
+        for (field, n), partner_ids in partners_by_increment.items():
+            self.browse(partner_ids)._increase_rank(field, n)
+
     def _get_reimbursement_vendors(self, company):
         """Map each customer (commercial partner) of ``self`` to the vendor
         that receives its reimbursement bills in ``company``.
@@ -142,11 +176,14 @@ class ResPartner(models.Model):
         elif missing:
             # The one-time vendor is part of the reimbursement, which account
             # managers may run without the right to manage contacts.
-            new_vendors = (
-                self.env["res.partner"]
-                .sudo()
-                .create([customer._prepare_reimbursement_vendor_vals(company) for customer in missing])
+            Partner = self.env["res.partner"].sudo()
+            # Odoo evaluates this default with a query per new partner: once here.
+            Partner = Partner.with_context(
+                default_display_invoice_template_pdf_report_id=Partner.default_get(
+                    ["display_invoice_template_pdf_report_id"]
+                ).get("display_invoice_template_pdf_report_id", False)
             )
+            new_vendors = Partner.create([customer._prepare_reimbursement_vendor_vals(company) for customer in missing])
             for customer, vendor in zip(missing.sudo(), new_vendors, strict=True):
                 customer.reimbursement_vendor_id = vendor
                 vendors[customer] = vendor

@@ -540,6 +540,24 @@ class TestReimbursement(ReimbursementCommon):
         self.assertEqual(run.line_ids.bill_id.company_id, self.company)
         self.assertFalse(customer.with_company(other_company).reimbursement_vendor_id)
 
+    def test_partner_ranks_grow_as_posting_counts_them(self):
+        """A batch applies the ranks Odoo's posting counts (the transfer
+        entry's customers, the bills' vendors) in one update: each partner
+        still gets exactly its increment."""
+        customers = self._customer("Ranked Customer") + self._customer("Other Ranked Customer")
+        for customer in customers:
+            self._credit_note(customer, 70.0)
+        ranks_before = customers.mapped("customer_rank")
+
+        run = self._reimburse(customers)
+
+        customers.invalidate_recordset(["customer_rank"])
+        self.assertEqual(customers.mapped("customer_rank"), [rank + 1 for rank in ranks_before])
+        vendors = run.line_ids.vendor_id
+        vendors.invalidate_recordset(["supplier_rank"])
+        # Created as a vendor (1), then counted for its bill.
+        self.assertEqual(vendors.mapped("supplier_rank"), [2, 2])
+
     def test_one_transfer_entry_per_batch(self):
         """The customers of a run share the transfer entry of their batch;
         each reimbursement keeps its own lines of it and is settled by them."""

@@ -504,8 +504,13 @@ class AccountReimbursementWizard(models.TransientModel):
 
     def _reimburse_batch(self, run, proposals):
         # The documents' chatter gets one message naming the run
-        # (_log_on_moves) instead of per-record creation and tracking messages.
+        # (_log_on_moves) instead of per-record creation and tracking messages;
+        # the partners' ranks grow in one update for the batch.
         self = self.with_context(tracking_disable=True, mail_create_nosubscribe=True)
+        with self.env["res.partner"]._batch_rank_updates():
+            self._make_batch(run, proposals)
+
+    def _make_batch(self, run, proposals):
         vendors = (
             self.env["res.partner"]
             .browse([p.customer.id for p in proposals])
