@@ -1,7 +1,10 @@
+from unittest.mock import patch
+
 from odoo import Command, fields
 from odoo.exceptions import UserError
 from odoo.tests import new_test_user, tagged
 
+from ..wizards import account_reimbursement_wizard
 from .common import ReimbursementCommon
 
 
@@ -557,6 +560,30 @@ class TestReimbursement(ReimbursementCommon):
         vendors.invalidate_recordset(["supplier_rank"])
         # Created as a vendor (1), then counted for its bill.
         self.assertEqual(vendors.mapped("supplier_rank"), [2, 2])
+
+    def test_run_in_several_batches(self):
+        """Five customers in batches of two: three transfer entries, every
+        credit settled, each bill and reimbursement once, and the run's
+        record counting them all."""
+        customers = self.env["res.partner"]
+        for index in range(5):
+            customer = self._customer(f"Batched Customer {index}")
+            self._credit_note(customer, 10.0 + index)
+            customers |= customer
+
+        with patch.object(account_reimbursement_wizard, "BATCH_SIZE", 2):
+            run = self._reimburse(customers)
+
+        self.assertEqual(len(run.line_ids), 5)
+        self.assertEqual(run.customer_count, 5)
+        self.assertEqual(len(run.line_ids.transfer_move_id), 3)
+        self.assertEqual(len(run.line_ids.bill_id), 5)
+        self.assertEqual(run.amount_total, 60.0)
+        for index, customer in enumerate(customers):
+            line = run.line_ids.filtered(lambda rl, c=customer: rl.customer_id == c)
+            self.assertReimbursed(line, customer, 10.0 + index)
+            self.assertEqual(self._open_residual(customer), 0.0)
+        self.assertEqual(self._account_balance(self.clearing), 0.0)
 
     def test_one_transfer_entry_per_batch(self):
         """The customers of a run share the transfer entry of their batch;
