@@ -1,3 +1,4 @@
+import logging
 from unittest.mock import patch
 
 from odoo import Command, fields
@@ -563,16 +564,27 @@ class TestReimbursement(ReimbursementCommon):
 
     def test_run_in_several_batches(self):
         """Five customers in batches of two: three transfer entries, every
-        credit settled, each bill and reimbursement once, and the run's
-        record counting them all."""
+        credit settled, each bill and reimbursement once, the progress logged
+        after each batch and the run's record counting them all."""
         customers = self.env["res.partner"]
         for index in range(5):
             customer = self._customer(f"Batched Customer {index}")
             self._credit_note(customer, 10.0 + index)
             customers |= customer
 
-        with patch.object(account_reimbursement_wizard, "BATCH_SIZE", 2):
+        with (
+            patch.object(account_reimbursement_wizard, "BATCH_SIZE", 2),
+            # logging.INFO: Odoo names another level "INFO".
+            self.assertLogs(account_reimbursement_wizard._logger, logging.INFO) as logs,
+        ):
             run = self._reimburse(customers)
+
+        progress = [record.getMessage() for record in logs.records if "customers reimbursed" in record.getMessage()]
+        self.assertEqual(len(progress), 3)
+        for message, customers_done, done in zip(progress, (2, 4, 5), (2, 4, 5), strict=True):
+            self.assertIn(
+                f"{run.name}: {customers_done} of 5 customers reimbursed ({done} of 5 reimbursements)", message
+            )
 
         self.assertEqual(len(run.line_ids), 5)
         self.assertEqual(run.customer_count, 5)

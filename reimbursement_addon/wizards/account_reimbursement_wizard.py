@@ -488,16 +488,22 @@ class AccountReimbursementWizard(models.TransientModel):
         self._check_currency_rates(proposals)
         started = time.monotonic()
         done = 0
+        customers_total = len({proposal.customer.id for proposal in proposals})
+        customers_done = set()
         for batch in split_every(BATCH_SIZE, proposals, list):
             self._reimburse_batch(run, batch)
             done += len(batch)
+            customers_done.update(proposal.customer.id for proposal in batch)
             elapsed = time.monotonic() - started
             _logger.info(
-                "Customer reimbursement %s: %s of %s reimbursements made (%.1f per second)",
+                "Customer reimbursement %s: %s of %s customers reimbursed (%s of %s reimbursements), "
+                "%.1f customers per second",
                 run.name,
+                len(customers_done),
+                customers_total,
                 done,
                 len(proposals),
-                done / elapsed if elapsed else 0.0,
+                len(customers_done) / elapsed if elapsed else 0.0,
             )
             # Forget the batch's records: the next batch starts from a small cache.
             self.env.invalidate_all()
