@@ -1,9 +1,12 @@
 import logging
+import time
+from contextlib import closing
 from unittest.mock import patch
 
 from odoo import Command, fields
 from odoo.exceptions import UserError
-from odoo.tests import new_test_user, tagged
+from odoo.sql_db import db_connect
+from odoo.tests import get_db_name, new_test_user, tagged
 
 from ..wizards import account_reimbursement_wizard
 from .common import ReimbursementCommon
@@ -596,6 +599,23 @@ class TestReimbursement(ReimbursementCommon):
             self.assertReimbursed(line, customer, 10.0 + index)
             self.assertEqual(self._open_residual(customer), 0.0)
         self.assertEqual(self._account_balance(self.clearing), 0.0)
+
+    def test_statistics_held_by_another_session_are_not_waited_for(self):
+        """Refreshing the statistics after the first batch never makes a run
+        wait for another session (another long run, a VACUUM)."""
+        wizard = self._wizard()
+        with closing(db_connect(get_db_name()).cursor()) as other:
+            other.execute("LOCK TABLE account_move IN SHARE UPDATE EXCLUSIVE MODE")
+            started = time.monotonic()
+            with self.assertLogs(account_reimbursement_wizard._logger, logging.INFO) as logs:
+                wizard._refresh_statistics()
+            waited = time.monotonic() - started
+            other.rollback()
+        self.assertIn("not refreshed", logs.output[0])
+        self.assertLess(waited, 5.0)
+        # The run's transaction goes on, with the usual lock timeout.
+        self.env.cr.execute("SHOW lock_timeout")
+        self.assertEqual(self.env.cr.fetchone()[0], "0")
 
     def test_one_transfer_entry_per_batch(self):
         """The customers of a run share the transfer entry of their batch;

@@ -5,6 +5,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from markupsafe import Markup, escape
+from psycopg2.errors import LockNotAvailable
 
 from odoo import Command, _, api, fields, models
 from odoo.exceptions import UserError
@@ -19,6 +20,8 @@ SKIPPED_NAMES_SHOWN = 10
 # Reimbursements made per batch: their bills, one transfer entry,
 # reconciliations and lines, before the cache is emptied for the next batch.
 BATCH_SIZE = 500
+# How long a run waits for the lock that refreshing the statistics takes.
+STATISTICS_LOCK_TIMEOUT = "100ms"
 
 
 def analytic_key(distribution):
@@ -520,9 +523,19 @@ class AccountReimbursementWizard(models.TransientModel):
         each batch then costs more than the one before. Analyzed once the
         first batch is posted (this transaction's own rows count), the
         statistics lead it to the sequence index, at a constant cost.
+
+        ANALYZE holds its lock on the table until the transaction ends: when
+        another session holds it (another long run, a VACUUM), this run does
+        not wait for it and goes on with the statistics it has.
         """
         self.env.flush_all()
-        self.env.cr.execute(SQL("ANALYZE account_move"))
+        try:
+            with self.env.cr.savepoint(flush=False):
+                self.env.cr.execute(SQL("SET LOCAL lock_timeout = %s", STATISTICS_LOCK_TIMEOUT))
+                self.env.cr.execute(SQL("ANALYZE account_move"))
+                self.env.cr.execute(SQL("SET LOCAL lock_timeout TO DEFAULT"))
+        except LockNotAvailable:
+            _logger.info("Customer reimbursement: statistics of account_move not refreshed, another session holds them")
 
     def _reimburse_batch(self, run, proposals):
         # The documents' chatter gets one message naming the run
