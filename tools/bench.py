@@ -149,11 +149,21 @@ def run_preview(env):
 
 
 def run_naive(env, customers):
-    """One customer at a time through the ORM, as a script would."""
+    """One customer at a time through the ORM, as a script would. Like the
+    wizard, it empties the cache every 500 customers and refreshes the
+    statistics after the first 500 (without either, its cost per customer
+    grows with every customer: about 1.3 s each after 4,000 of 10,000, against
+    0.22 s for 1,000)."""
     company = env.company
     clearing = company.reimbursement_clearing_account_id
     AccountMoveLine = env["account.move.line"]
-    for customer in customers:
+    for number, customer_id in enumerate(customers.ids, start=1):
+        if number % BATCH == 0:
+            env.invalidate_all()
+            if number == BATCH:
+                env.flush_all()
+                env.cr.execute("ANALYZE account_move")
+        customer = env["res.partner"].browse(customer_id)
         items = AccountMoveLine.search(
             [
                 ("company_id", "=", company.id),
