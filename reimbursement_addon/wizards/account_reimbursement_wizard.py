@@ -493,7 +493,7 @@ class AccountReimbursementWizard(models.TransientModel):
         done = 0
         customers_total = len({proposal.customer.id for proposal in proposals})
         customers_done = set()
-        for batch in split_every(BATCH_SIZE, proposals, list):
+        for number, batch in enumerate(split_every(BATCH_SIZE, proposals, list)):
             self._reimburse_batch(run, batch)
             done += len(batch)
             customers_done.update(proposal.customer.id for proposal in batch)
@@ -510,7 +510,7 @@ class AccountReimbursementWizard(models.TransientModel):
             )
             # Forget the batch's records: the next batch starts from a small cache.
             self.env.invalidate_all()
-            if done == len(batch) and done < len(proposals):
+            if number == 0 and done < len(proposals):
                 self._refresh_statistics()
 
     def _refresh_statistics(self):
