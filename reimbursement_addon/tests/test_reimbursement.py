@@ -432,7 +432,9 @@ class TestReimbursement(ReimbursementCommon):
                 {
                     "customer_id": customer.id,
                     "vendor_id": False,
+                    "vendor_name": "New one-time vendor",
                     "currency_id": self.company.currency_id.id,
+                    "company_currency_id": self.company.currency_id.id,
                     "amount": 90.0,
                     "amount_company_currency": 90.0,
                     "selected": True,
@@ -440,7 +442,9 @@ class TestReimbursement(ReimbursementCommon):
                 {
                     "customer_id": linked.id,
                     "vendor_id": vendor.id,
+                    "vendor_name": "Existing Vendor",
                     "currency_id": self.eur.id,
+                    "company_currency_id": self.company.currency_id.id,
                     "amount": 10.0,
                     "amount_company_currency": 5.0,
                     "selected": True,

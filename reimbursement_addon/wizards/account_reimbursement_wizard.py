@@ -168,10 +168,14 @@ class AccountReimbursementWizard(models.TransientModel):
         self.company_id._check_reimbursement_lock_dates(self.date)
         proposals, skipped = self._prepare_proposals()
         vendors = self._preview_vendors(proposals)
+        new_vendor_name = _("New one-time vendor")
         self.write(
             {
                 "line_ids": [Command.clear()]
-                + [Command.create(self._prepare_preview_line_vals(p, vendors[p.customer])) for p in proposals],
+                + [
+                    Command.create(self._prepare_preview_line_vals(p, vendors[p.customer], new_vendor_name))
+                    for p in proposals
+                ],
                 "preview_done": True,
                 "skipped_summary": self._format_skipped(skipped),
             }
@@ -407,13 +411,15 @@ class AccountReimbursementWizard(models.TransientModel):
             vendors[customer] = vendor or (customer if policy == "customer" else self.env["res.partner"])
         return vendors
 
-    def _prepare_preview_line_vals(self, proposal, vendor):
+    def _prepare_preview_line_vals(self, proposal, vendor, new_vendor_name):
+        # The currencies come first: the amounts are rounded in them.
         return {
+            "currency_id": proposal.currency.id,
+            "company_currency_id": proposal.company_currency.id,
             "key": proposal.key,
             "customer_id": proposal.customer.id,
             "vendor_id": vendor.id,
-            "vendor_name": vendor.display_name or _("New one-time vendor"),
-            "currency_id": proposal.currency.id,
+            "vendor_name": vendor.display_name or new_vendor_name,
             "amount": proposal.amount,
             "amount_company_currency": proposal.amount_company_currency,
             "account_id": proposal.account.id,
@@ -841,7 +847,10 @@ class AccountReimbursementWizardLine(models.TransientModel):
     )
     vendor_name = fields.Char(string="Vendor", readonly=True)
     currency_id = fields.Many2one(comodel_name="res.currency", readonly=True)
-    company_currency_id = fields.Many2one(related="wizard_id.company_currency_id")
+    # Set at creation rather than related to the wizard: Odoo rounds each
+    # line's amount in its currency, and a related currency was computed
+    # line by line (about a third of the preview's time for 10,000 customers).
+    company_currency_id = fields.Many2one(comodel_name="res.currency", readonly=True)
     amount = fields.Monetary(currency_field="currency_id", readonly=True)
     amount_company_currency = fields.Monetary(
         string="Amount in Company Currency",
