@@ -258,7 +258,7 @@ def floor_vendors(env, count):
 
 def refresh_statistics(env):
     """What the wizard does after its first batch."""
-    env["account.reimbursement.wizard"]._refresh_statistics()
+    env["account.reimbursement"]._refresh_statistics()
 
 
 def run_floor(env, vendors, analyzed=False):

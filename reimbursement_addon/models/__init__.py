@@ -3,3 +3,4 @@ from . import res_config_settings
 from . import res_partner
 from . import account_chart_template
 from . import account_reimbursement
+from . import account_reimbursement_line

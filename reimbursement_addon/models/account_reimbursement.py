@@ -1,23 +1,60 @@
+import json
+import logging
+import time
 from collections import defaultdict
 
 from markupsafe import Markup, escape
+from psycopg2.errors import LockNotAvailable
 
 from odoo import Command, _, api, fields, models
 from odoo.exceptions import UserError
-from odoo.tools import SQL, format_date
+from odoo.osv import expression
+from odoo.service.model import PG_CONCURRENCY_EXCEPTIONS_TO_RETRY
+from odoo.tools import SQL, config, format_date, split_every
 from odoo.tools.safe_eval import safe_eval
 
+from odoo.addons.base.models.ir_cron import MAX_BATCH_PER_CRON_JOB
 
-def check_recorded_write(records, vals):
-    """Runs and lines record posted accounting: they change only through
-    cancellation (which says so in the context), never by a direct write,
-    from the client or over RPC. Chatter fields stay writable."""
+from .reimbursement_proposal import (
+    SKIP_BELOW_MINIMUM,
+    SKIP_DEBITS_EXCEED,
+    SKIP_OPEN_DEBITS,
+    OpenItem,
+    Proposal,
+    Skipped,
+)
+
+_logger = logging.getLogger(__name__)
+
+# How many listed names a summary of skipped credits shows before "and N more".
+SKIPPED_NAMES_SHOWN = 10
+# Lines posted per batch in a request: their bills, one transfer entry,
+# reconciliations, before the cache is emptied for the next batch.
+BATCH_SIZE = 500
+# Background batches are sized from the speed measured so far, between these.
+BACKGROUND_BATCH_MIN = 20
+BACKGROUND_BATCH_MAX = BATCH_SIZE
+# Odoo's cron runner calls a job up to MAX_BATCH_PER_CRON_JOB times in a row,
+# and its time limits cover all of those calls together: they use at most
+# this share of the tightest limit.
+CRON_WINDOW_SHARE = 0.5
+# How long a run waits for the lock that refreshing the statistics takes.
+STATISTICS_LOCK_TIMEOUT = "100ms"
+# Context key under which the engine changes runs and lines (see write()).
+ENGINE = "reimbursement_engine"
+
+
+def check_engine_write(records, vals):
+    """Runs and lines record accounting: they change only through the
+    engine (proposing, posting, cancelling), never by a direct write from
+    the client or over RPC. Chatter fields stay writable."""
     records.check_access("write")
     changed = [fname for fname in vals if not fname.startswith(("message_", "activity_"))]
-    if changed and not records.env.context.get("reimbursement_cancel"):
+    if changed and not records.env.context.get(ENGINE):
         raise UserError(
             _(
-                "Customer reimbursements cannot be edited (%(fields)s): cancel them instead.",
+                "Customer reimbursements cannot be edited (%(fields)s): remove the lines of a "
+                "draft run, or cancel posted reimbursements instead.",
                 fields=", ".join(records._fields[fname].string for fname in changed if fname in records._fields),
             )
         )
@@ -47,17 +84,32 @@ class AccountReimbursement(models.Model):
     date = fields.Date(required=True, readonly=True, tracking=True)
     user_id = fields.Many2one(
         comodel_name="res.users",
-        string="Responsible",
+        string="Proposed By",
         readonly=True,
         default=lambda self: self.env.user,
     )
+    posted_by_id = fields.Many2one(
+        comodel_name="res.users",
+        readonly=True,
+        copy=False,
+        tracking=True,
+    )
     state = fields.Selection(
-        selection=[("done", "Done"), ("cancelled", "Cancelled")],
-        default="done",
+        selection=[
+            ("draft", "Draft"),
+            ("posting", "Posting"),
+            ("failed", "Failed"),
+            ("done", "Done"),
+            ("cancelled", "Cancelled"),
+        ],
+        default="draft",
         required=True,
         readonly=True,
         copy=False,
         tracking=True,
+        help="Draft: a proposal, nothing is posted. Posting: being posted in the background. "
+        "Failed: a background batch failed, the batches before it are posted; post again to go on. "
+        "Done: every reimbursement is posted or skipped. Cancelled: every reimbursement was cancelled.",
     )
     summarize_customer = fields.Boolean(readonly=True)
     include_debit_customers = fields.Boolean(
@@ -65,12 +117,12 @@ class AccountReimbursement(models.Model):
         readonly=True,
     )
     offset_debits = fields.Boolean(string="Settle Open Debits First", readonly=True)
-    partner_domain = fields.Char(string="Records to Include", readonly=True)
+    partner_domain = fields.Char(string="Records to Include", readonly=True, default="[]")
     min_amount = fields.Monetary(
         string="Minimum Reimbursement",
         currency_field="company_currency_id",
         readonly=True,
-        help="The company's minimum reimbursement when the run was made.",
+        help="The company's minimum reimbursement when the run was proposed.",
     )
     line_ids = fields.One2many(
         comodel_name="account.reimbursement.line",
@@ -79,32 +131,62 @@ class AccountReimbursement(models.Model):
         readonly=True,
     )
     customer_count = fields.Integer(
-        string="Customers Reimbursed",
+        string="Customers",
         compute="_compute_totals",
         store=True,
+        help="Customers reimbursed, or to be reimbursed while the run is not posted.",
     )
     amount_total = fields.Monetary(
         string="Total",
         currency_field="company_currency_id",
         compute="_compute_totals",
         store=True,
-        help="Total reimbursed, in company currency.",
+        help="Total reimbursed (or to be reimbursed while the run is not posted), in company currency.",
     )
+    progress_done = fields.Integer(
+        string="Posted or Skipped",
+        readonly=True,
+        copy=False,
+        help="Reimbursements of the run already posted or skipped.",
+    )
+    progress_total = fields.Integer(
+        string="Reimbursements to Post",
+        readonly=True,
+        copy=False,
+    )
+    posting_rate = fields.Float(
+        string="Reimbursements per Second",
+        readonly=True,
+        copy=False,
+        digits=(16, 1),
+        help="Speed of the last background batch; the next batch is sized from it.",
+    )
+    error_message = fields.Text(readonly=True, copy=False)
     bill_count = fields.Integer(compute="_compute_move_counts")
     transfer_move_count = fields.Integer(compute="_compute_move_counts")
+    skipped_count = fields.Integer(compute="_compute_move_counts")
 
     @api.depends("line_ids.amount_company_currency", "line_ids.customer_id", "line_ids.state")
     def _compute_totals(self):
+        # Grouped in SQL: a background run recomputes this after each batch,
+        # and reading its thousands of lines each time would not scale.
+        totals = {
+            run: (amount, customers)
+            for run, amount, customers in self.env["account.reimbursement.line"]._read_group(
+                [("reimbursement_id", "in", self.ids), ("state", "in", ("draft", "done"))],
+                groupby=["reimbursement_id"],
+                aggregates=["amount_company_currency:sum", "customer_id:count_distinct"],
+            )
+        }
         for run in self:
-            lines = run.line_ids.filtered(lambda line: line.state == "done")
-            run.amount_total = sum(lines.mapped("amount_company_currency"))
-            run.customer_count = len(lines.customer_id)
+            run.amount_total, run.customer_count = totals.get(run, (0.0, 0))
 
-    @api.depends("line_ids.bill_id", "line_ids.transfer_move_id")
+    @api.depends("line_ids.bill_id", "line_ids.transfer_move_id", "line_ids.state")
     def _compute_move_counts(self):
         for run in self:
             run.bill_count = len(run.line_ids.bill_id)
             run.transfer_move_count = len(run.line_ids.transfer_move_id)
+            run.skipped_count = len(run.line_ids.filtered(lambda line: line.state == "skipped"))
 
     @api.model_create_multi
     def create(self, vals_list):
@@ -122,8 +204,48 @@ class AccountReimbursement(models.Model):
         return super().create(vals_list)
 
     def write(self, vals):
-        check_recorded_write(self, vals)
+        check_engine_write(self, vals)
         return super().write(vals)
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_only_drafts(self):
+        if any(run.state not in ("draft", "cancelled") or run.line_ids.bill_id for run in self):
+            raise UserError(_("Only draft runs, with nothing posted, can be deleted: cancel posted runs instead."))
+
+    # ------------------------------------------------------------------
+    # Actions
+    # ------------------------------------------------------------------
+
+    def action_post(self):
+        """Post these draft or failed runs (see :meth:`_post`)."""
+        self._post()
+        return True
+
+    def action_refresh(self):
+        """Recompute the lines of these draft runs from the ledger now."""
+        self._refresh()
+        return True
+
+    def action_cancel(self):
+        """Cancel these runs: every posted reimbursement is cancelled (the
+        customers' credits come back exactly and the bills are cancelled);
+        a draft run is simply cancelled. Refused, for the whole run, when one
+        of its bills is paid."""
+        if any(run.state == "posting" for run in self):
+            raise UserError(_("A run being posted cannot be cancelled: wait until it is posted."))
+        drafts = self.filtered(lambda run: run.state == "draft")
+        drafts.line_ids.with_context(**{ENGINE: True}).write({"state": "cancelled"})
+        drafts.with_context(**{ENGINE: True}).write({"state": "cancelled"})
+        posted = (self - drafts).line_ids.filtered(lambda line: line.state == "done")
+        if posted:
+            posted.action_cancel()
+        elif not drafts:
+            raise UserError(_("These reimbursements are already cancelled."))
+        return True
+
+    def action_print(self):
+        """Print the Reimbursement report of these runs."""
+        return self.env.ref("reimbursement_addon.action_report_reimbursement").report_action(self.line_ids)
 
     def action_open_bills(self):
         """Open the vendor bills of these runs."""
@@ -133,16 +255,17 @@ class AccountReimbursement(models.Model):
         """Open the entries that moved the credits off the receivable."""
         return self._action_open_moves(self.line_ids.transfer_move_id, "account.action_move_journal_line")
 
-    def action_cancel(self):
-        """Cancel every reimbursement of these runs that is not cancelled yet:
-        the customers' credits come back exactly and the bills are cancelled.
-        Refused, for the whole run, when one of its bills is paid."""
-        self.line_ids.filtered(lambda line: line.state == "done").action_cancel()
-        return True
-
-    def action_print(self):
-        """Print the Reimbursement report of these runs."""
-        return self.env.ref("reimbursement_addon.action_report_reimbursement").report_action(self.line_ids)
+    def _get_form_action(self):
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": self._name,
+            "res_id": self.id,
+            "view_mode": "form",
+            "views": [(False, "form")],
+            "target": "current",
+            "name": self.name,
+        }
 
     def _action_open_moves(self, moves, action_xmlid):
         action = self.env["ir.actions.act_window"]._for_xml_id(action_xmlid)
@@ -156,259 +279,697 @@ class AccountReimbursement(models.Model):
             action.update(views=[(False, "form")], view_mode="form", res_id=moves.id)
         return action
 
+    # ------------------------------------------------------------------
+    # What to reimburse
+    # ------------------------------------------------------------------
 
-class AccountReimbursementLine(models.Model):
-    _name = "account.reimbursement.line"
-    _description = "Customer Reimbursement"
-    _order = "reimbursement_id desc, id"
-    _check_company_auto = True
+    def _get_partner_domain(self):
+        """The "Records to include" domain, checked."""
+        try:
+            domain = safe_eval(self.partner_domain or "[]")
+            domain = expression.normalize_domain(domain)
+            self.env["res.partner"].with_context(active_test=False)._search(domain)
+        except Exception as exc:
+            raise UserError(
+                _(
+                    'The filter "Records to include" is not a valid domain on customers: %(domain)s\n%(error)s',
+                    domain=self.partner_domain,
+                    error=exc,
+                )
+            ) from exc
+        return domain
 
-    reimbursement_id = fields.Many2one(
-        comodel_name="account.reimbursement",
-        string="Run",
-        required=True,
-        readonly=True,
-        index=True,
-        ondelete="cascade",
-    )
-    company_id = fields.Many2one(related="reimbursement_id.company_id", store=True, index=True)
-    date = fields.Date(related="reimbursement_id.date", store=True)
-    customer_id = fields.Many2one(
-        comodel_name="res.partner",
-        required=True,
-        readonly=True,
-        index=True,
-        ondelete="restrict",
-    )
-    vendor_id = fields.Many2one(
-        comodel_name="res.partner",
-        required=True,
-        readonly=True,
-        index=True,
-        ondelete="restrict",
-    )
-    currency_id = fields.Many2one(comodel_name="res.currency", required=True, readonly=True)
-    company_currency_id = fields.Many2one(related="company_id.currency_id", string="Company Currency")
-    amount = fields.Monetary(currency_field="currency_id", readonly=True)
-    amount_company_currency = fields.Monetary(
-        string="Amount in Company Currency",
-        currency_field="company_currency_id",
-        readonly=True,
-    )
-    account_id = fields.Many2one(
-        comodel_name="account.account",
-        string="Receivable Account",
-        readonly=True,
-        help="Receivable account of the credits, when the run did not summarize customers.",
-    )
-    analytic_distribution = fields.Json(readonly=True)
-    bill_id = fields.Many2one(
-        comodel_name="account.move",
-        string="Vendor Bill",
-        readonly=True,
-        index=True,
-        check_company=True,
-        ondelete="restrict",
-    )
-    transfer_move_id = fields.Many2one(
-        comodel_name="account.move",
-        string="Transfer Entry",
-        readonly=True,
-        index=True,
-        check_company=True,
-        ondelete="restrict",
-    )
-    source_line_ids = fields.Many2many(
-        comodel_name="account.move.line",
-        relation="account_reimbursement_line_source_rel",
-        column1="reimbursement_line_id",
-        column2="move_line_id",
-        string="Settled Journal Items",
-        readonly=True,
-    )
-    transfer_line_ids = fields.Many2many(
-        comodel_name="account.move.line",
-        relation="account_reimbursement_line_transfer_rel",
-        column1="reimbursement_line_id",
-        column2="move_line_id",
-        string="Transfer Journal Items",
-        readonly=True,
-        help="This reimbursement's journal items in the transfer entry.",
-    )
-    partial_reconcile_ids = fields.Many2many(
-        comodel_name="account.partial.reconcile",
-        relation="account_reimbursement_line_partial_rel",
-        column1="reimbursement_line_id",
-        column2="partial_id",
-        string="Reconciliations",
-        readonly=True,
-        help="The reconciliations this reimbursement made; cancelling it removes them.",
-    )
-    cancel_move_id = fields.Many2one(
-        comodel_name="account.move",
-        string="Cancellation Entry",
-        readonly=True,
-        check_company=True,
-        ondelete="restrict",
-        copy=False,
-        help="Entry reversing this reimbursement's transfer journal items.",
-    )
-    payment_state = fields.Selection(related="bill_id.payment_state", string="Payment Status", store=True)
-    state = fields.Selection(
-        selection=[("done", "Done"), ("cancelled", "Cancelled")],
-        default="done",
-        required=True,
-        readonly=True,
-        copy=False,
-    )
-
-    def action_cancel(self):
-        """Cancel these reimbursements. Their reconciliations are removed,
-        their transfer journal items reversed at the run date and their bills
-        cancelled, so that each customer's open items and residuals are back
-        as they were before the run. Refused when a bill is paid or partly
-        paid, or when a lock date covers the run date."""
-        self.check_access("write")
-        # A payment registered, or a cancellation started, at the same time
-        # waits for this one (and Odoo retries it), or this one waits for it.
-        if self:
-            self._lock_for_cancellation()
-        lines = self.filtered(lambda line: line.state == "done")
-        if not lines:
-            raise UserError(_("These reimbursements are already cancelled."))
-        lines._check_cancellable()
-        lines = lines.with_context(reimbursement_cancel=True)
-        # All or nothing, like the run itself.
-        with self.env.cr.savepoint():
-            lines.partial_reconcile_ids.unlink()
-            cancel_moves = lines._create_cancel_moves()
-            lines._reconcile_cancel_moves(cancel_moves)
-            lines.bill_id.button_draft()
-            lines.bill_id.button_cancel()
-            for line, move in zip(lines, cancel_moves, strict=True):
-                line.write({"state": "cancelled", "cancel_move_id": move.id})
-            runs = lines.reimbursement_id
-            runs.filtered(lambda run: all(line.state == "cancelled" for line in run.line_ids)).state = "cancelled"
-            lines._log_cancellation()
-        return True
-
-    def write(self, vals):
-        check_recorded_write(self, vals)
-        return super().write(vals)
-
-    def _lock_for_cancellation(self):
-        self.env.cr.execute(
-            SQL("SELECT id FROM account_reimbursement_line WHERE id IN %s ORDER BY id FOR UPDATE", tuple(self.ids))
+    def _get_open_items_domain(self, customers=None):
+        """Open receivable items of the run's company, of the customers
+        chosen by "Records to include" or, when given, of ``customers``."""
+        receivable_accounts = self.env["account.account"].search(
+            [
+                *self.env["account.account"]._check_company_domain(self.company_id),
+                ("account_type", "=", "asset_receivable"),
+            ]
         )
-        bills = self.bill_id
-        if bills:
-            self.env.cr.execute(
-                SQL("SELECT id FROM account_move WHERE id IN %s ORDER BY id FOR UPDATE", tuple(bills.ids))
-            )
-        self.invalidate_recordset(["state"])
-        bills.invalidate_recordset(["state", "payment_state"])
+        domain = [
+            ("company_id", "=", self.company_id.id),
+            ("account_id", "in", receivable_accounts.ids),
+            ("parent_state", "=", "posted"),
+            ("reconciled", "=", False),
+            ("partner_id", "!=", False),
+        ]
+        if customers is not None:
+            domain.append(("partner_id.commercial_partner_id", "in", customers.ids))
+            return domain
+        partner_domain = self._get_partner_domain()
+        if partner_domain != expression.TRUE_DOMAIN:
+            # Archived customers still owe or are owed money: they are included.
+            chosen = self.env["res.partner"].with_context(active_test=False)._search(partner_domain)
+            domain.append(("partner_id.commercial_partner_id", "in", chosen))
+        return domain
 
-    def _check_cancellable(self):
-        for line in self:
-            bill = line.bill_id
-            payable = bill.line_ids.filtered(lambda aml: aml.account_id.account_type == "liability_payable")
-            if (
-                bill.state != "posted"
-                or bill.payment_state != "not_paid"
-                or payable.matched_debit_ids
-                or payable.matched_credit_ids
-            ):
-                raise UserError(
-                    _(
-                        "The reimbursement of %(customer)s cannot be cancelled: its vendor bill %(bill)s "
-                        "is paid, partly paid or no longer posted. Undo the payment first.",
-                        customer=line.customer_id.display_name,
-                        bill=bill.display_name,
-                    )
-                )
-        for (company, date), _lines in self.grouped(lambda line: (line.company_id, line.date)).items():
-            company._check_reimbursement_lock_dates(date)
+    def _lock_open_items(self, customers):
+        """Lock the open receivable items of ``customers`` until the end of
+        the transaction, in id order so that two postings cannot deadlock.
+        A posting that waited here is retried by Odoo when the other one
+        changed them (serialization failure), and then sees them settled."""
+        query = self.env["account.move.line"]._search(self._get_open_items_domain(customers))
+        # NO KEY UPDATE, the lock reconciling takes: it serializes two postings
+        # but lets a proposal refer to the items meanwhile.
+        self.env.cr.execute(
+            SQL("SELECT id FROM account_move_line WHERE id IN %s ORDER BY id FOR NO KEY UPDATE", query.subselect())
+        )
 
-    def _prepare_cancel_move_vals(self):
-        """Entry reversing this reimbursement's transfer journal items, at
-        the run date so that every period shows the credit and the clearing
-        account as if the reimbursement had never been made."""
-        self.ensure_one()
-        return {
-            "move_type": "entry",
-            "journal_id": self.company_id.reimbursement_transfer_journal_id.id,
-            "date": self.date,
-            "ref": _(
-                "Cancellation of %(run)s - %(customer)s",
-                run=self.reimbursement_id.name,
-                customer=self.customer_id.name,
-            ),
-            "line_ids": [
-                Command.create(
-                    {
-                        "name": item.name,
-                        "partner_id": item.partner_id.id,
-                        "account_id": item.account_id.id,
-                        "currency_id": item.currency_id.id,
-                        "amount_currency": -item.amount_currency,
-                        "balance": -item.balance,
-                        "analytic_distribution": item.analytic_distribution,
-                    }
-                )
-                for item in self.transfer_line_ids
+    def _read_open_items(self, customers=None):
+        """Open receivable items per customer (commercial partner) and
+        currency, read in one grouped query."""
+        # array_agg orders by id, so the arrays of a group line up item by item.
+        groups = self.env["account.move.line"]._read_group(
+            self._get_open_items_domain(customers),
+            groupby=["partner_id", "currency_id", "account_id"],
+            aggregates=[
+                "id:array_agg",
+                "amount_residual:array_agg",
+                "amount_residual_currency:array_agg",
+                "analytic_distribution:array_agg",
             ],
+        )
+        items = defaultdict(lambda: defaultdict(list))
+        for partner, currency, account, ids, residuals, residuals_currency, analytics in groups:
+            customer_items = items[partner.commercial_partner_id][currency]
+            for line_id, residual, residual_currency, analytic in zip(
+                ids, residuals, residuals_currency, analytics, strict=True
+            ):
+                if isinstance(analytic, str):
+                    analytic = json.loads(analytic)
+                customer_items.append(OpenItem(line_id, account, analytic or None, residual, residual_currency))
+        return items
+
+    def _prepare_proposals(self, customers=None):
+        """Compute the reimbursements to make with the run's options, for
+        the customers of "Records to include" or, when given, ``customers``.
+
+        :return: (proposals, skipped): the :class:`Proposal` list, sorted by
+            customer, and the :class:`Skipped` credits with their reason
+        """
+        self.ensure_one()
+        proposals = []
+        skipped = []
+        for customer, items_by_currency in self._read_open_items(customers).items():
+            has_credit = any(item.residual < 0 for items in items_by_currency.values() for item in items)
+            if not has_credit:
+                continue
+            has_debit = any(item.residual > 0 for items in items_by_currency.values() for item in items)
+            if has_debit and not self.include_debit_customers:
+                skipped.append(Skipped(SKIP_OPEN_DEBITS, customer))
+                continue
+            for currency, items in items_by_currency.items():
+                proposals += self._prepare_customer_proposals(customer, currency, items, skipped)
+        proposals.sort(key=lambda p: (p.customer.name or "", p.customer.id, p.currency.name, p.key))
+        return proposals, skipped
+
+    def _prepare_customer_proposals(self, customer, currency, items, skipped):
+        """Reimbursements of one customer in one currency."""
+        credits = [item for item in items if item.residual < 0]
+        if not credits:
+            return []
+        selected = list(credits)
+        if self.include_debit_customers and self.offset_debits:
+            selected += [item for item in items if item.residual > 0]
+        amount = -sum(item.residual_currency for item in selected)
+        amount_company = -sum(item.residual for item in selected)
+        if currency.compare_amounts(amount, 0.0) <= 0:
+            skipped.append(Skipped(SKIP_DEBITS_EXCEED, customer, currency, amount))
+            return []
+        if self.company_currency_id.compare_amounts(amount_company, self.min_amount) < 0:
+            skipped.append(Skipped(SKIP_BELOW_MINIMUM, customer, currency, amount))
+            return []
+        if self.summarize_customer:
+            return [Proposal(customer, currency, self.company_currency_id, selected, self.env["account.account"], None)]
+        return self._split_proposals(customer, currency, selected)
+
+    def _split_proposals(self, customer, currency, items):
+        """One proposal per receivable account and analytic distribution.
+
+        Debits (when offsetting) of an account and distribution that holds no
+        net credit join the largest credit of the same account, else the
+        largest credit; should that leave a proposal that is not a credit, the
+        customer gets one proposal for the currency, on its largest credit.
+        """
+        buckets = defaultdict(list)
+        for item in items:
+            buckets[(item.account, item.analytic_key)].append(item)
+
+        def net(bucket_items):
+            return sum(item.residual_currency for item in bucket_items)
+
+        credit_keys = sorted((key for key in buckets if net(buckets[key]) < 0), key=lambda key: net(buckets[key]))
+        for key in [key for key in buckets if key not in credit_keys]:
+            target = next((ck for ck in credit_keys if ck[0] == key[0]), credit_keys[0])
+            buckets[target] += buckets.pop(key)
+        if any(currency.compare_amounts(net(buckets[key]), 0.0) >= 0 for key in credit_keys):
+            credit_keys = credit_keys[:1]
+            buckets = {credit_keys[0]: items}
+        return [
+            Proposal(
+                customer,
+                currency,
+                self.company_currency_id,
+                buckets[key],
+                key[0],
+                buckets[key][0].analytic if key[1] else None,
+            )
+            for key in credit_keys
+        ]
+
+    def _get_proposal_vendors(self, proposals):
+        """Vendor each customer would be billed through, without creating
+        one-time vendors: empty when posting will create one."""
+        vendors = {}
+        policy = self.company_id.reimbursement_vendor_policy
+        for customer in {proposal.customer for proposal in proposals}:
+            vendor = customer.with_company(self.company_id).reimbursement_vendor_id
+            vendors[customer] = vendor or (customer if policy == "customer" else self.env["res.partner"])
+        return vendors
+
+    def _format_skipped(self, skipped):
+        """Human-readable list of what was not proposed, and why."""
+        reasons = {
+            SKIP_OPEN_DEBITS: _(
+                "%(count)s customer(s) with outstanding debit transactions (enable "
+                '"Include customers with outstanding debit transactions" to reimburse them): %(names)s'
+            ),
+            SKIP_BELOW_MINIMUM: _("%(count)s credit(s) below the minimum reimbursement: %(names)s"),
+            SKIP_DEBITS_EXCEED: _("%(count)s credit(s) fully taken up by open debits: %(names)s"),
+        }
+        by_reason = defaultdict(list)
+        for entry in skipped:
+            by_reason[entry.reason].append(entry)
+        paragraphs = []
+        for reason, message in reasons.items():
+            entries = by_reason.get(reason)
+            if not entries:
+                continue
+            names = [
+                f"{entry.customer.display_name} ({entry.currency.format(entry.amount)})"
+                if entry.currency
+                else entry.customer.display_name
+                for entry in entries[:SKIPPED_NAMES_SHOWN]
+            ]
+            if len(entries) > SKIPPED_NAMES_SHOWN:
+                names.append(_("and %(count)s more", count=len(entries) - SKIPPED_NAMES_SHOWN))
+            paragraphs.append(message % {"count": len(entries), "names": ", ".join(names)})
+        return "\n".join(paragraphs)
+
+    # ------------------------------------------------------------------
+    # Proposing
+    # ------------------------------------------------------------------
+
+    def _create_lines(self, proposals):
+        """Draft lines recording ``proposals``, one per reimbursement."""
+        self.ensure_one()
+        vendors = self._get_proposal_vendors(proposals)
+        return (
+            self.env["account.reimbursement.line"]
+            .with_context(**{ENGINE: True})
+            .create([self._prepare_line_vals(proposal, vendors[proposal.customer]) for proposal in proposals])
+        )
+
+    def _prepare_line_vals(self, proposal, vendor):
+        # The currencies come first: the amounts are rounded in them.
+        return {
+            "currency_id": proposal.currency.id,
+            "reimbursement_id": self.id,
+            "customer_id": proposal.customer.id,
+            "vendor_id": vendor.id,
+            "amount": proposal.amount,
+            "amount_company_currency": proposal.amount_company_currency,
+            "account_id": proposal.account.id,
+            "analytic_distribution": proposal.analytic,
+            "source_line_ids": [Command.set([item.line_id for item in proposal.items])],
         }
 
-    def _create_cancel_moves(self):
-        moves = self.env["account.move"].create([line._prepare_cancel_move_vals() for line in self])
-        moves.action_post()
-        return moves
+    def _log_proposal(self, skipped):
+        self.ensure_one()
+        body = escape(
+            _(
+                "Proposed: %(count)s reimbursement(s) for %(customers)s customer(s), %(total)s in all.",
+                count=len(self.line_ids),
+                customers=self.customer_count,
+                total=self.company_currency_id.format(self.amount_total),
+            )
+        )
+        skipped_text = self._format_skipped(skipped)
+        if skipped_text:
+            body += Markup("<br/>") + escape(_("Not proposed:")) + Markup("<br/>")
+            body += Markup("<br/>").join(escape(paragraph) for paragraph in skipped_text.split("\n"))
+        self._message_log(body=body)
 
-    def _reconcile_cancel_moves(self, cancel_moves):
-        """Settle each transfer journal item with its reversal (all but an
-        exchange difference, whose account is not reconcilable)."""
-        plan = []
-        for line, move in zip(self, cancel_moves, strict=True):
-            for item, reversal in zip(line.transfer_line_ids, move.line_ids, strict=True):
-                if item.account_id.reconcile:
-                    plan.append(item + reversal)
-        self.env["account.move.line"]._reconcile_plan(plan)
+    def _refresh(self):
+        """Replace the lines of these draft runs by the reimbursements their
+        options give now (lines removed by hand come back if still due)."""
+        for run in self:
+            if run.state != "draft":
+                raise UserError(_("Only a draft run can be refreshed; %(run)s is not.", run=run.name))
+            run._check_lock_dates()
+            proposals, skipped = run._prepare_proposals()
+            run.line_ids.with_context(**{ENGINE: True}).unlink()
+            run._create_lines(proposals)
+            run._log_proposal(skipped)
+        return self
 
-    def _log_cancellation(self):
-        user_name = self.env.user.name
-        today = format_date(self.env, fields.Date.context_today(self))
-        for run, lines in self.grouped("reimbursement_id").items():
-            run._message_log(
-                body=escape(
+    # ------------------------------------------------------------------
+    # Posting
+    # ------------------------------------------------------------------
+
+    def _check_configuration(self):
+        company = self.company_id
+        missing = [
+            label
+            for label, value in (
+                (_("Reimbursement Bill Journal"), company.reimbursement_journal_id),
+                (_("Reimbursement Transfer Journal"), company.reimbursement_transfer_journal_id),
+                (_("Reimbursement Clearing Account"), company.reimbursement_clearing_account_id),
+            )
+            if not value
+        ]
+        if missing:
+            raise UserError(
+                _(
+                    "Customer reimbursement is not configured for %(company)s: set %(fields)s "
+                    "in Settings > Invoicing > Customer reimbursement.",
+                    company=company.display_name,
+                    fields=", ".join(missing),
+                )
+            )
+
+    def _check_lock_dates(self):
+        self.company_id._check_reimbursement_lock_dates(self.date)
+
+    def _check_currency_rates(self, currencies):
+        """Refuse foreign-currency credits whose currency has no rate on or
+        before the run date: Odoo would value their bills at 1:1."""
+        currencies -= self.company_currency_id
+        if not currencies:
+            return
+        rated = self.env["res.currency.rate"]._read_group(
+            [
+                ("currency_id", "in", currencies.ids),
+                ("name", "<=", self.date),
+                *self.env["res.currency.rate"]._check_company_domain(self.company_id),
+            ],
+            groupby=["currency_id"],
+        )
+        missing = currencies - self.env["res.currency"].union(*(currency for (currency,) in rated))
+        if missing:
+            raise UserError(
+                _(
+                    "There is no exchange rate of %(currencies)s on or before %(date)s, so its credits "
+                    "cannot be valued. Add the rate in Accounting > Configuration > Currencies, then "
+                    "reimburse again.",
+                    currencies=", ".join(sorted(missing.mapped("name"))),
+                    date=format_date(self.env, self.date),
+                )
+            )
+
+    def _lock_runs(self):
+        """Lock these runs until the end of the transaction: two users, or a
+        user and the background job, never post the same run at once."""
+        self.env.cr.execute(
+            SQL("SELECT id FROM account_reimbursement WHERE id IN %s ORDER BY id FOR NO KEY UPDATE", tuple(self.ids))
+        )
+        self.invalidate_recordset(["state"])
+
+    def _post(self):
+        """Post these draft or failed runs. A run with at most its company's
+        background threshold of lines to post is posted in this call, all or
+        nothing; a larger one is handed to the background job and is
+        ``posting`` when this returns.
+
+        :return: the runs
+        """
+        self._lock_runs()
+        for run in self:
+            if run.state not in ("draft", "failed"):
+                raise UserError(
                     _(
-                        "%(user)s cancelled the reimbursement of %(customers)s on %(date)s.",
-                        user=user_name,
-                        customers=", ".join(lines.customer_id.mapped("display_name")),
-                        date=today,
+                        "%(run)s cannot be posted: only a draft run, or one whose posting failed, can be.",
+                        run=run.name,
                     )
                 )
+            if not run._get_lines_to_post():
+                raise UserError(_("%(run)s has no reimbursement left to post.", run=run.name))
+            run._check_configuration()
+            run._check_lock_dates()
+            run._check_currency_rates(run._get_lines_to_post().currency_id)
+        for run in self:
+            lines = run._get_lines_to_post()
+            run = run.with_context(**{ENGINE: True})
+            run.write(
+                {
+                    "posted_by_id": self.env.user.id,
+                    "progress_total": len(run.line_ids),
+                    "progress_done": len(run.line_ids - lines),
+                    "error_message": False,
+                }
             )
-        bill_body = Markup(_("%(user)s cancelled the customer reimbursement %(run)s on %(date)s."))
-        self.bill_id._message_log_batch(
-            bodies={
-                line.bill_id.id: bill_body
-                % {"user": user_name, "run": line.reimbursement_id._get_html_link(), "date": today}
-                for line in self
-            }
+            if len(lines) > run.company_id.reimbursement_background_threshold:
+                run._start_background_posting()
+            else:
+                # All or nothing, even for a caller that catches the error and
+                # goes on in the same transaction.
+                with self.env.cr.savepoint():
+                    run._post_lines(lines)
+                    run._finish_posting()
+        return self
+
+    def _get_lines_to_post(self):
+        self.ensure_one()
+        return self.line_ids.filtered(lambda line: line.state == "draft")
+
+    def _post_lines(self, lines):
+        """Post ``lines`` of this run a batch at a time, so that memory stays
+        bounded; a long run logs its progress."""
+        started = time.monotonic()
+        done = 0
+        customers_total = len(lines.customer_id)
+        customers_done = set()
+        for number, batch in enumerate(split_every(BATCH_SIZE, lines.ids, lines.browse)):
+            self._post_batch(batch)
+            done += len(batch)
+            customers_done.update(batch.customer_id.ids)
+            elapsed = time.monotonic() - started
+            _logger.info(
+                "Customer reimbursement %s: %s of %s customers reimbursed (%s of %s reimbursements), "
+                "%.1f customers per second",
+                self.name,
+                len(customers_done),
+                customers_total,
+                done,
+                len(lines),
+                len(customers_done) / elapsed if elapsed else 0.0,
+            )
+            # Forget the batch's records: the next batch starts from a small cache.
+            self.env.invalidate_all()
+            if number == 0 and done < len(lines):
+                self._refresh_statistics()
+
+    def _post_batch(self, lines):
+        """Post one batch of this run's draft ``lines``: each is checked
+        again under the lock on its customer's open items, then the batch's
+        bills and its transfer entry are created, posted and reconciled.
+
+        :return: the lines posted (the others were skipped)
+        """
+        self.ensure_one()
+        # The documents' chatter gets one message naming the run instead of
+        # per-record creation and tracking messages.
+        run = self.with_company(self.company_id).with_context(
+            tracking_disable=True, mail_create_nosubscribe=True, **{ENGINE: True}
         )
-        customer_bodies = defaultdict(list)
-        for line in self:
-            customer_bodies[line.customer_id.id].append(
+        lines = lines.with_env(run.env)
+        proposals = run._check_lines(lines)
+        to_post = lines.filtered(lambda line: line in proposals)
+        if to_post:
+            # Partners' ranks grow in one update for the batch.
+            with self.env["res.partner"]._batch_rank_updates():
+                to_post._post_reimbursements([proposals[line] for line in to_post])
+        run.progress_done += len(lines)
+        return to_post
+
+    def _check_lines(self, lines):
+        """Compute again, under lock, the reimbursements of the customers of
+        ``lines``. A line whose credit changed or is gone since it was
+        proposed is skipped, with its reason, and nothing is posted for it.
+
+        :return: the current :class:`Proposal` of each line still due
+        """
+        customers = lines.customer_id
+        self._lock_open_items(customers)
+        current, skipped = self._prepare_proposals(customers)
+        by_key = {proposal.key: proposal for proposal in current}
+        why_not = {(entry.customer, entry.currency): entry for entry in skipped}
+        proposals = {}
+        skip_reasons = defaultdict(list)
+        for line in lines:
+            proposal = by_key.get(line._get_proposal_key())
+            if proposal is None:
+                reason = line._get_gone_reason(why_not)
+            elif line.currency_id.compare_amounts(proposal.amount, line.amount):
+                reason = _(
+                    "The credit balance changed since the proposal: %(then)s then, %(now)s now.",
+                    then=line.currency_id.format(line.amount),
+                    now=line.currency_id.format(proposal.amount),
+                )
+            elif proposal.item_ids != set(line.source_line_ids.ids):
+                reason = _("The open items making up the credit balance changed since the proposal.")
+            else:
+                proposals[line] = proposal
+                continue
+            skip_reasons[reason].append(line.id)
+        for reason, line_ids in skip_reasons.items():
+            lines.browse(line_ids).write({"state": "skipped", "skip_reason": reason})
+        return proposals
+
+    def _refresh_statistics(self):
+        """Let PostgreSQL's planner see the documents of the first batch.
+
+        Odoo numbers each posted document with a query for the last number of
+        its journal and period. When the statistics show no document in that
+        period yet (the first run of a month), the planner picks a plan that
+        reads every document of the period, those this run posts included:
+        each batch then costs more than the one before. Analyzed once the
+        first batch is posted (this transaction's own rows count), the
+        statistics lead it to the sequence index, at a constant cost.
+
+        ANALYZE holds its lock on the table until the transaction ends: when
+        another session holds it (another long run, a VACUUM), this run does
+        not wait for it and goes on with the statistics it has.
+        """
+        self.env.flush_all()
+        try:
+            with self.env.cr.savepoint(flush=False):
+                self.env.cr.execute(SQL("SET LOCAL lock_timeout = %s", STATISTICS_LOCK_TIMEOUT))
+                self.env.cr.execute(SQL("ANALYZE account_move"))
+                self.env.cr.execute(SQL("SET LOCAL lock_timeout TO DEFAULT"))
+        except LockNotAvailable:
+            _logger.info("Customer reimbursement: statistics of account_move not refreshed, another session holds them")
+
+    def _finish_posting(self):
+        """Close a run whose lines are all posted or skipped, and say in its
+        chatter what it made and what it skipped."""
+        self.ensure_one()
+        self.with_context(**{ENGINE: True}).write({"state": "done", "progress_done": self.progress_total})
+        done = self.line_ids.filtered(lambda line: line.state == "done")
+        body = escape(
+            _(
+                "%(count)s reimbursement(s) made for %(customers)s customer(s), %(total)s in all.",
+                count=len(done),
+                customers=self.customer_count,
+                total=self.company_currency_id.format(self.amount_total),
+            )
+        )
+        skipped = self.line_ids.filtered(lambda line: line.state == "skipped")
+        if skipped:
+            body += Markup("<br/>") + escape(_("Skipped, nothing posted for them:")) + Markup("<br/>")
+            body += Markup("<br/>").join(
+                escape(f"{line.customer_id.display_name}: {line.skip_reason}") for line in skipped[:SKIPPED_NAMES_SHOWN]
+            )
+            if len(skipped) > SKIPPED_NAMES_SHOWN:
+                body += Markup("<br/>") + escape(_("and %(count)s more", count=len(skipped) - SKIPPED_NAMES_SHOWN))
+        self._message_log(body=body)
+
+    # ------------------------------------------------------------------
+    # Posting in the background
+    # ------------------------------------------------------------------
+
+    def _start_background_posting(self):
+        self.ensure_one()
+        self.with_context(**{ENGINE: True}).write({"state": "posting"})
+        self._message_log(
+            body=escape(
                 _(
-                    "%(user)s cancelled the reimbursement of %(amount)s (%(run)s) on %(date)s: "
-                    "the credit balance is open again.",
-                    user=user_name,
-                    amount=line.currency_id.format(line.amount),
-                    run=line.reimbursement_id.name,
-                    date=today,
+                    "Posting %(count)s reimbursement(s) in the background, started by %(user)s.",
+                    count=self.progress_total - self.progress_done,
+                    user=self.env.user.name,
                 )
             )
-        customers = self.customer_id
-        customers._message_log_batch(
-            bodies={cid: Markup("<br/>").join(escape(text) for text in texts) for cid, texts in customer_bodies.items()}
+        )
+        self.env.ref("reimbursement_addon.ir_cron_post_reimbursements")._trigger()
+
+    @api.model
+    def _cron_post_reimbursements(self):
+        """Post the runs in ``posting``, a batch at a time, each batch in a
+        transaction of its own (all or nothing per batch), for as long as
+        this call's share of Odoo's time limits allows; then report the
+        progress and call the job again for what is left. Called with
+        nothing to post, it does nothing."""
+        budget = self._get_cron_call_budget()
+        started = time.monotonic()
+        done = 0
+        waiting = False
+        while time.monotonic() - started < budget:
+            run = self._lock_next_posting_run()
+            if not run:
+                break
+            posted = run._post_background_batch()
+            if posted is None:
+                # A concurrent transaction holds the batch's items: later.
+                self.env.cr.rollback()
+                waiting = True
+                break
+            done += posted
+            self.env["ir.cron"]._notify_progress(done=done, remaining=self._count_lines_to_post())
+            # Each batch is kept whatever happens to the next one: that is what
+            # lets a run of any size finish, across calls and server restarts.
+            self.env.cr.commit()  # pylint: disable=invalid-commit
+        remaining = self._count_lines_to_post()
+        self.env["ir.cron"]._notify_progress(done=done, remaining=remaining)
+        if remaining and (done or waiting):
+            self.env.ref("reimbursement_addon.ir_cron_post_reimbursements")._trigger()
+
+    @api.model
+    def _get_cron_call_budget(self):
+        """Seconds one call of the background job may post for: the runner
+        may call it MAX_BATCH_PER_CRON_JOB times in a row under one time
+        limit (the real-time one, and the CPU one of multi-worker mode)."""
+        real = config["limit_time_real_cron"] if config["limit_time_real_cron"] > 0 else config["limit_time_real"]
+        limits = [limit for limit in (real, config["limit_time_cpu"]) if limit and limit > 0]
+        return min(limits or [120]) * CRON_WINDOW_SHARE / MAX_BATCH_PER_CRON_JOB
+
+    @api.model
+    def _count_lines_to_post(self):
+        return self.env["account.reimbursement.line"].search_count(
+            [("state", "=", "draft"), ("reimbursement_id.state", "=", "posting")]
+        )
+
+    @api.model
+    def _lock_next_posting_run(self):
+        """The oldest run in ``posting`` that no other worker is posting,
+        locked until the end of the transaction; empty when there is none."""
+        try:
+            with self.env.cr.savepoint(flush=False):
+                self.env.cr.execute(
+                    SQL(
+                        "SELECT id FROM account_reimbursement WHERE state = 'posting' "
+                        "ORDER BY id LIMIT 1 FOR NO KEY UPDATE SKIP LOCKED"
+                    )
+                )
+                row = self.env.cr.fetchone()
+        except PG_CONCURRENCY_EXCEPTIONS_TO_RETRY:
+            # Another worker committed a batch of it since this transaction
+            # began: it is on it.
+            return self.browse()
+        return self.browse(row[0]) if row else self.browse()
+
+    def _get_background_batch(self):
+        """The next draft lines to post: as many as the speed measured so far
+        posts in about one call's budget."""
+        self.ensure_one()
+        size = int(self.posting_rate * self._get_cron_call_budget() * 0.8)
+        size = max(BACKGROUND_BATCH_MIN, min(BACKGROUND_BATCH_MAX, size))
+        return self.env["account.reimbursement.line"].search(
+            [("reimbursement_id", "=", self.id), ("state", "=", "draft")], order="id", limit=size
+        )
+
+    def _post_background_batch(self):
+        """Post the next batch of this run (locked by the caller) as the user
+        who started the posting. A batch that fails marks the run failed and
+        tells that user; so does the end of the run.
+
+        :return: how many lines were posted, skipped or failed, or None when
+            the batch must wait for a concurrent transaction
+        """
+        self.ensure_one()
+        user = self.posted_by_id
+        run = self.with_user(user).with_company(self.company_id).with_context(lang=user.lang)
+        batch = run._get_background_batch()
+        first = not run.posting_rate
+        started = time.monotonic()
+        try:
+            with self.env.cr.savepoint():
+                run._post_batch(batch)
+        except PG_CONCURRENCY_EXCEPTIONS_TO_RETRY:
+            return None
+        except Exception as exc:  # whatever stops a batch fails the run, with its cause
+            run._fail_posting(batch, exc)
+            return len(batch)
+        elapsed = time.monotonic() - started
+        run.with_context(**{ENGINE: True}).posting_rate = len(batch) / elapsed if elapsed else BACKGROUND_BATCH_MAX
+        self.env.invalidate_all()
+        if not run._get_lines_to_post():
+            run._finish_posting()
+            run._notify_posting_user()
+        elif first:
+            run._refresh_statistics()
+        return len(batch)
+
+    def _fail_posting(self, batch, exc):
+        """``batch`` raised ``exc`` and was rolled back: post its lines one
+        at a time up to the one that fails, so that the error names its
+        customer, then mark the run failed. The lines before it stay posted,
+        as do the batches before; posting the run again goes on from there."""
+        self.ensure_one()
+        failing, error = batch[:1], exc
+        for line in batch:
+            try:
+                with self.env.cr.savepoint():
+                    self._post_batch(line)
+            except Exception as line_exc:  # the failure being looked for
+                failing, error = line, line_exc
+                break
+        else:
+            return  # Each line posts alone: the run goes on.
+        _logger.warning(
+            "Customer reimbursement %s failed at %s", self.name, failing.customer_id.display_name, exc_info=error
+        )
+        cause = error.args[0] if isinstance(error, UserError) else f"{type(error).__name__}: {error}"
+        self.with_context(**{ENGINE: True}).write(
+            {
+                "state": "failed",
+                "error_message": _(
+                    "The reimbursement of %(customer)s failed: %(cause)s",
+                    customer=failing.customer_id.display_name,
+                    cause=cause,
+                ),
+            }
+        )
+        self._message_log(
+            body=escape(
+                _(
+                    "Posting stopped: %(error)s %(done)s of %(total)s reimbursement(s) are posted or "
+                    "skipped. Correct the cause, then post the run again to go on.",
+                    error=self.error_message,
+                    done=self.progress_done,
+                    total=self.progress_total,
+                )
+            )
+        )
+        self._notify_posting_user()
+
+    def _notify_posting_user(self):
+        """Tell the user who started the posting, in the web client, that the
+        run is posted or failed, with a button to it."""
+        self.ensure_one()
+        user = self.posted_by_id
+        _ = self.with_context(lang=user.lang).env._
+        failed = self.state == "failed"
+        user.partner_id._bus_send(
+            "account_notification",
+            {
+                "type": "danger" if failed else "success",
+                "sticky": failed,
+                "title": _("Reimbursement failed") if failed else _("Reimbursement posted"),
+                "message": self.error_message
+                if failed
+                else _(
+                    "%(run)s is posted: %(count)s reimbursement(s), %(total)s.",
+                    run=self.name,
+                    count=len(self.line_ids.filtered(lambda line: line.state == "done")),
+                    total=self.company_currency_id.format(self.amount_total),
+                ),
+                "action_button": {
+                    "name": _("Open"),
+                    "action_name": self.name,
+                    "model": self._name,
+                    "res_ids": self.ids,
+                },
+            },
         )

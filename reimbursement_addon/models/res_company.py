@@ -46,6 +46,14 @@ class ResCompany(models.Model):
         "customer's own partner.",
     )
 
+    reimbursement_background_threshold = fields.Integer(
+        string="Post in the Background Above",
+        default=1000,
+        help="A run with more reimbursements than this is posted in the background, batch by "
+        "batch, and tells you when it is done; a smaller one is posted at once. 0 posts every "
+        "run in the background.",
+    )
+
     @api.constrains("reimbursement_min_amount")
     def _check_reimbursement_min_amount(self):
         for company in self:
@@ -53,6 +61,17 @@ class ResCompany(models.Model):
                 raise ValidationError(
                     _(
                         "The minimum reimbursement of %(company)s cannot be negative.",
+                        company=company.display_name,
+                    )
+                )
+
+    @api.constrains("reimbursement_background_threshold")
+    def _check_reimbursement_background_threshold(self):
+        for company in self:
+            if company.reimbursement_background_threshold < 0:
+                raise ValidationError(
+                    _(
+                        "The background posting threshold of %(company)s cannot be negative.",
                         company=company.display_name,
                     )
                 )

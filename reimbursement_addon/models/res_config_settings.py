@@ -25,3 +25,7 @@ class ResConfigSettings(models.TransientModel):
         related="company_id.reimbursement_vendor_policy",
         readonly=False,
     )
+    reimbursement_background_threshold = fields.Integer(
+        related="company_id.reimbursement_background_threshold",
+        readonly=False,
+    )

@@ -8,7 +8,7 @@ from odoo.exceptions import UserError
 from odoo.sql_db import db_connect
 from odoo.tests import get_db_name, new_test_user, tagged
 
-from ..wizards import account_reimbursement_wizard
+from ..models import account_reimbursement
 from .common import ReimbursementCommon
 
 
@@ -580,9 +580,9 @@ class TestReimbursement(ReimbursementCommon):
             customers |= customer
 
         with (
-            patch.object(account_reimbursement_wizard, "BATCH_SIZE", 2),
+            patch.object(account_reimbursement, "BATCH_SIZE", 2),
             # logging.INFO: Odoo names another level "INFO".
-            self.assertLogs(account_reimbursement_wizard._logger, logging.INFO) as logs,
+            self.assertLogs(account_reimbursement._logger, logging.INFO) as logs,
         ):
             run = self._reimburse(customers)
 
@@ -607,12 +607,12 @@ class TestReimbursement(ReimbursementCommon):
     def test_statistics_held_by_another_session_are_not_waited_for(self):
         """Refreshing the statistics after the first batch never makes a run
         wait for another session (another long run, a VACUUM)."""
-        wizard = self._wizard()
+        runs = self.env["account.reimbursement"]
         with closing(db_connect(get_db_name()).cursor()) as other:
             other.execute("LOCK TABLE account_move IN SHARE UPDATE EXCLUSIVE MODE")
             started = time.monotonic()
-            with self.assertLogs(account_reimbursement_wizard._logger, logging.INFO) as logs:
-                wizard._refresh_statistics()
+            with self.assertLogs(account_reimbursement._logger, logging.INFO) as logs:
+                runs._refresh_statistics()
             waited = time.monotonic() - started
             other.rollback()
         self.assertIn("not refreshed", logs.output[0])

@@ -1,0 +1,577 @@
+from collections import defaultdict
+
+from markupsafe import Markup, escape
+
+from odoo import Command, _, api, fields, models
+from odoo.exceptions import UserError
+from odoo.tools import SQL, format_date
+
+from .account_reimbursement import ENGINE, check_engine_write
+from .reimbursement_proposal import SKIP_BELOW_MINIMUM, SKIP_DEBITS_EXCEED, SKIP_OPEN_DEBITS, proposal_key
+
+
+class AccountReimbursementLine(models.Model):
+    _name = "account.reimbursement.line"
+    _description = "Customer Reimbursement"
+    _order = "reimbursement_id desc, id"
+    _check_company_auto = True
+
+    reimbursement_id = fields.Many2one(
+        comodel_name="account.reimbursement",
+        string="Run",
+        required=True,
+        readonly=True,
+        index=True,
+        ondelete="cascade",
+    )
+    company_id = fields.Many2one(related="reimbursement_id.company_id", store=True, index=True)
+    date = fields.Date(related="reimbursement_id.date", store=True)
+    customer_id = fields.Many2one(
+        comodel_name="res.partner",
+        required=True,
+        readonly=True,
+        index=True,
+        ondelete="restrict",
+    )
+    vendor_id = fields.Many2one(
+        comodel_name="res.partner",
+        readonly=True,
+        index=True,
+        ondelete="restrict",
+        help="Empty on a draft line: posting creates a one-time vendor from the customer.",
+    )
+    currency_id = fields.Many2one(comodel_name="res.currency", required=True, readonly=True)
+    company_currency_id = fields.Many2one(related="company_id.currency_id", string="Company Currency")
+    amount = fields.Monetary(currency_field="currency_id", readonly=True)
+    amount_company_currency = fields.Monetary(
+        string="Amount in Company Currency",
+        currency_field="company_currency_id",
+        readonly=True,
+    )
+    account_id = fields.Many2one(
+        comodel_name="account.account",
+        string="Receivable Account",
+        readonly=True,
+        help="Receivable account of the credits, when the run did not summarize customers.",
+    )
+    analytic_distribution = fields.Json(readonly=True)
+    bill_id = fields.Many2one(
+        comodel_name="account.move",
+        string="Vendor Bill",
+        readonly=True,
+        index=True,
+        check_company=True,
+        ondelete="restrict",
+        copy=False,
+    )
+    transfer_move_id = fields.Many2one(
+        comodel_name="account.move",
+        string="Transfer Entry",
+        readonly=True,
+        index=True,
+        check_company=True,
+        ondelete="restrict",
+        copy=False,
+    )
+    source_line_ids = fields.Many2many(
+        comodel_name="account.move.line",
+        relation="account_reimbursement_line_source_rel",
+        column1="reimbursement_line_id",
+        column2="move_line_id",
+        string="Settled Journal Items",
+        readonly=True,
+    )
+    transfer_line_ids = fields.Many2many(
+        comodel_name="account.move.line",
+        relation="account_reimbursement_line_transfer_rel",
+        column1="reimbursement_line_id",
+        column2="move_line_id",
+        string="Transfer Journal Items",
+        readonly=True,
+        copy=False,
+        help="This reimbursement's journal items in the transfer entry.",
+    )
+    partial_reconcile_ids = fields.Many2many(
+        comodel_name="account.partial.reconcile",
+        relation="account_reimbursement_line_partial_rel",
+        column1="reimbursement_line_id",
+        column2="partial_id",
+        string="Reconciliations",
+        readonly=True,
+        copy=False,
+        help="The reconciliations this reimbursement made; cancelling it removes them.",
+    )
+    cancel_move_id = fields.Many2one(
+        comodel_name="account.move",
+        string="Cancellation Entry",
+        readonly=True,
+        check_company=True,
+        ondelete="restrict",
+        copy=False,
+        help="Entry reversing this reimbursement's transfer journal items.",
+    )
+    payment_state = fields.Selection(related="bill_id.payment_state", string="Payment Status", store=True)
+    state = fields.Selection(
+        selection=[
+            ("draft", "Draft"),
+            ("done", "Done"),
+            ("skipped", "Skipped"),
+            ("cancelled", "Cancelled"),
+        ],
+        default="draft",
+        required=True,
+        readonly=True,
+        copy=False,
+        help="Draft: proposed, nothing posted. Done: posted. Skipped: its credit changed or was "
+        "settled before it was posted, and nothing was posted for it. Cancelled: posted, then cancelled.",
+    )
+    skip_reason = fields.Char(readonly=True, copy=False)
+
+    def write(self, vals):
+        check_engine_write(self, vals)
+        return super().write(vals)
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_only_drafts(self):
+        if any(line.state != "draft" or line.reimbursement_id.state != "draft" for line in self):
+            raise UserError(_("Only the lines of a draft run can be removed: cancel posted reimbursements instead."))
+
+    # ------------------------------------------------------------------
+    # Actions
+    # ------------------------------------------------------------------
+
+    def action_remove(self):
+        """Remove these lines from their draft run: they will not be posted."""
+        self.check_access("unlink")
+        self.unlink()
+        return True
+
+    def action_cancel(self):
+        """Cancel these reimbursements. Their reconciliations are removed,
+        their transfer journal items reversed at the run date and their bills
+        cancelled, so that each customer's open items and residuals are back
+        as they were before the run. Refused when a bill is paid or partly
+        paid, or when a lock date covers the run date."""
+        self.check_access("write")
+        # A payment registered, or a cancellation started, at the same time
+        # waits for this one (and Odoo retries it), or this one waits for it.
+        if self:
+            self._lock_for_cancellation()
+        lines = self.filtered(lambda line: line.state == "done")
+        if not lines:
+            raise UserError(_("These reimbursements are already cancelled, or were never posted."))
+        if any(run.state == "posting" for run in lines.reimbursement_id):
+            raise UserError(_("A run being posted cannot be cancelled: wait until it is posted."))
+        lines._check_cancellable()
+        lines = lines.with_context(**{ENGINE: True})
+        # All or nothing, like the posting itself.
+        with self.env.cr.savepoint():
+            lines.partial_reconcile_ids.unlink()
+            cancel_moves = lines._create_cancel_moves()
+            lines._reconcile_cancel_moves(cancel_moves)
+            lines.bill_id.button_draft()
+            lines.bill_id.button_cancel()
+            for line, move in zip(lines, cancel_moves, strict=True):
+                line.write({"state": "cancelled", "cancel_move_id": move.id})
+            runs = lines.reimbursement_id
+            runs.filtered(lambda run: all(line.state != "done" for line in run.line_ids)).state = "cancelled"
+            lines._log_cancellation()
+        return True
+
+    # ------------------------------------------------------------------
+    # Checking a line again when it is posted
+    # ------------------------------------------------------------------
+
+    def _get_proposal_key(self):
+        self.ensure_one()
+        return proposal_key(self.customer_id.id, self.currency_id.id, self.account_id.id, self.analytic_distribution)
+
+    def _get_gone_reason(self, why_not):
+        """Why this line's customer has no reimbursement of it any more.
+
+        :param why_not: the :class:`Skipped` entries of the check, by
+            (customer, currency) and, for open debits, (customer, None)
+        """
+        self.ensure_one()
+        entry = why_not.get((self.customer_id, self.currency_id)) or why_not.get((self.customer_id, None))
+        if not entry:
+            return _("The credit balance is settled or gone since the proposal.")
+        if entry.reason == SKIP_OPEN_DEBITS:
+            return _("The customer has outstanding debit transactions since the proposal.")
+        if entry.reason == SKIP_BELOW_MINIMUM:
+            return _(
+                "The credit balance is below the minimum reimbursement since the proposal: %(amount)s now.",
+                amount=self.currency_id.format(entry.amount),
+            )
+        if entry.reason == SKIP_DEBITS_EXCEED:
+            return _("Open debits take up the whole credit balance since the proposal.")
+        return _("The credit balance changed since the proposal.")
+
+    # ------------------------------------------------------------------
+    # Posting: bills, transfer entry, reconciliation
+    # ------------------------------------------------------------------
+
+    def _post_reimbursements(self, proposals):
+        """Post these draft lines, one batch of one run: their bills and one
+        transfer entry carrying all their customers' lines are created,
+        posted and reconciled, and each line records its documents.
+
+        :param proposals: the current :class:`Proposal` of each line, in order
+        """
+        run = self.reimbursement_id
+        run.ensure_one()
+        vendors = self._get_vendors()
+        bills = self._create_bills(proposals, vendors)
+        transfer_move, transfer_lines = self._create_transfer_move(proposals, bills)
+        self._post_moves(bills + transfer_move)
+        partials = self._reconcile_moves(proposals, bills, transfer_lines)
+        for line, vendor, bill, own_lines, own_partials in zip(
+            self, vendors, bills, transfer_lines, partials, strict=True
+        ):
+            line.write(
+                {
+                    "state": "done",
+                    "vendor_id": vendor.id,
+                    "bill_id": bill.id,
+                    "transfer_move_id": transfer_move.id,
+                    "transfer_line_ids": [Command.set(own_lines.ids)],
+                    "partial_reconcile_ids": [Command.set(own_partials.ids)],
+                }
+            )
+        self._log_on_moves(bills + transfer_move)
+
+    def _get_vendors(self):
+        """The vendor of each line: the one it was proposed with, else the
+        one the company's policy gives its customer now (one-time vendors
+        are created here).
+
+        :return: the vendors, in the order of the lines
+        """
+        missing = self.filtered(lambda line: not line.vendor_id)
+        resolved = missing.customer_id._get_reimbursement_vendors(self.company_id) if missing else {}
+        return [line.vendor_id or resolved[line.customer_id] for line in self]
+
+    def _get_move_ref(self):
+        return _("%(run)s - %(customer)s", run=self.reimbursement_id.name, customer=self.customer_id.name)
+
+    def _prepare_bill_vals(self, proposal, vendor):
+        self.ensure_one()
+        company = self.company_id
+        bank = vendor.bank_ids.filtered(lambda b: b.company_id in (company, self.env["res.company"]))[:1]
+        return {
+            "move_type": "in_invoice",
+            "journal_id": company.reimbursement_journal_id.id,
+            "partner_id": vendor.id,
+            "currency_id": self.currency_id.id,
+            "invoice_date": self.date,
+            "date": self.date,
+            "ref": self._get_move_ref(),
+            "invoice_origin": self.reimbursement_id.name,
+            "partner_bank_id": bank.id,
+            "invoice_line_ids": [
+                Command.create(
+                    {
+                        "name": _(
+                            "Reimbursement of the credit balance of %(customer)s",
+                            customer=self.customer_id.name,
+                        ),
+                        "account_id": company.reimbursement_clearing_account_id.id,
+                        "quantity": 1.0,
+                        "price_unit": proposal.amount,
+                        "tax_ids": [Command.clear()],
+                        "analytic_distribution": proposal.analytic,
+                    }
+                )
+            ],
+        }
+
+    def _create_bills(self, proposals, vendors):
+        """The draft vendor bills of these lines, in their order."""
+        return self.env["account.move"].create(
+            [
+                line._prepare_bill_vals(proposal, vendor)
+                for line, proposal, vendor in zip(self, proposals, vendors, strict=True)
+            ]
+        )
+
+    def _prepare_transfer_line_vals(self, proposal, bill):
+        """Transfer entry lines moving one credit off the customer's
+        receivable: one line per receivable account (and distribution) of the
+        settled items, at the items' own values so that they settle them
+        exactly in both currencies, against the clearing account at the bill's
+        value, so that the two clearing lines match to the cent. A foreign
+        currency credit valued at another rate than the run date's leaves an
+        exchange difference, booked on the company's exchange gain or loss
+        account in the same entry."""
+        self.ensure_one()
+        company = self.company_id
+        company_currency = self.company_currency_id
+        clearing = company.reimbursement_clearing_account_id
+        summarized = self.reimbursement_id.summarize_customer
+        bill_clearing_line = bill.line_ids.filtered(lambda line: line.account_id == clearing)
+        by_account = defaultdict(lambda: [0.0, 0.0])
+        for item in proposal.items:
+            key = (item.account, item.analytic_key if not summarized else "")
+            by_account[key][0] -= item.residual_currency
+            by_account[key][1] -= item.residual
+        label = _("Reimbursement of %(customer)s", customer=self.customer_id.name)
+        analytics = {item.analytic_key: item.analytic for item in proposal.items}
+        vals_list = [
+            {
+                "name": label,
+                "partner_id": self.customer_id.id,
+                "account_id": account.id,
+                "currency_id": self.currency_id.id,
+                "amount_currency": self.currency_id.round(amount_currency),
+                "balance": company_currency.round(balance),
+                "analytic_distribution": analytics.get(analytic_key) if analytic_key else False,
+            }
+            for (account, analytic_key), (amount_currency, balance) in by_account.items()
+            if not (self.currency_id.is_zero(amount_currency) and company_currency.is_zero(balance))
+        ]
+        vals_list.append(
+            {
+                "name": label,
+                "partner_id": self.customer_id.id,
+                "account_id": clearing.id,
+                "currency_id": self.currency_id.id,
+                "amount_currency": -bill_clearing_line.amount_currency,
+                "balance": -bill_clearing_line.balance,
+                "analytic_distribution": proposal.analytic,
+            }
+        )
+        difference = company_currency.round(-sum(vals["balance"] for vals in vals_list))
+        if not company_currency.is_zero(difference):
+            vals_list.append(self._prepare_exchange_difference_line_vals(difference))
+        return vals_list
+
+    def _prepare_exchange_difference_line_vals(self, difference):
+        """Exchange gain (credit) or loss (debit) of a foreign currency
+        credit, between its value when booked and at the run date."""
+        company = self.company_id
+        if difference < 0:
+            account = company.income_currency_exchange_account_id
+        else:
+            account = company.expense_currency_exchange_account_id
+        if not account:
+            raise UserError(
+                _(
+                    "%(company)s has no exchange gain or loss account, so the exchange difference of the "
+                    "reimbursement of %(customer)s in %(currency)s cannot be booked. Set them in "
+                    "Settings > Invoicing > Default Accounts.",
+                    company=company.display_name,
+                    customer=self.customer_id.display_name,
+                    currency=self.currency_id.name,
+                )
+            )
+        return {
+            "name": _("Exchange difference on the reimbursement of %(customer)s", customer=self.customer_id.name),
+            "partner_id": self.customer_id.id,
+            "account_id": account.id,
+            "currency_id": self.company_currency_id.id,
+            "amount_currency": difference,
+            "balance": difference,
+            "analytic_distribution": False,
+        }
+
+    def _create_transfer_move(self, proposals, bills):
+        """One draft transfer entry for these lines, carrying every
+        reimbursement's journal items.
+
+        :return: (the entry, per line the entry's items that are its own)
+        """
+        run = self.reimbursement_id
+        vals_per_line = [
+            line._prepare_transfer_line_vals(proposal, bill)
+            for line, proposal, bill in zip(self, proposals, bills, strict=True)
+        ]
+        move = self.env["account.move"].create(
+            {
+                "move_type": "entry",
+                "journal_id": run.company_id.reimbursement_transfer_journal_id.id,
+                "date": run.date,
+                "ref": run.name,
+                "line_ids": [Command.create(vals) for vals_list in vals_per_line for vals in vals_list],
+            }
+        )
+        # The items were created in the order of their values.
+        move_lines = move.line_ids.sorted("id")
+        lines_per_line = []
+        start = 0
+        for vals_list in vals_per_line:
+            lines_per_line.append(move_lines[start : start + len(vals_list)])
+            start += len(vals_list)
+        if start != len(move_lines):
+            raise UserError(_("The transfer entry %(move)s has unexpected lines.", move=move.display_name))
+        return move, lines_per_line
+
+    def _post_moves(self, moves):
+        """Post the bills and the transfer entry of these lines in one call."""
+        moves.action_post()
+
+    def _reconcile_moves(self, proposals, bills, transfer_lines):
+        """Settle each customer's items with its transfer journal items, and
+        the transfer entry's clearing items with the bills', in one batch.
+
+        :return: per line, the reconciliations made (cancelling the
+            reimbursement removes exactly these)
+        """
+        clearing = self.company_id.reimbursement_clearing_account_id
+        AccountMoveLine = self.env["account.move.line"]
+        plan = []
+        items_per_line = []
+        for proposal, bill, own_lines in zip(proposals, bills, transfer_lines, strict=True):
+            items_by_account = defaultdict(list)
+            for item in proposal.items:
+                items_by_account[item.account].append(item.line_id)
+            line_plan = [
+                AccountMoveLine.browse(line_ids) + own_lines.filtered(lambda aml, acc=account: aml.account_id == acc)
+                for account, line_ids in items_by_account.items()
+            ]
+            line_plan.append((bill.line_ids + own_lines).filtered(lambda aml: aml.account_id == clearing))
+            plan += line_plan
+            items_per_line.append(AccountMoveLine.union(*line_plan))
+        all_items = AccountMoveLine.union(*items_per_line)
+        # Odoo reads the plan's items in one query for the batch, not one per customer.
+        plan = [items.with_prefetch(all_items._prefetch_ids) for items in plan]
+        # Earlier partial payments of these items stay when a run is cancelled.
+        partials_before = all_items.matched_debit_ids | all_items.matched_credit_ids
+        AccountMoveLine._reconcile_plan(plan)
+        all_items.invalidate_recordset(["matched_debit_ids", "matched_credit_ids"])
+        all_items.fetch(["matched_debit_ids", "matched_credit_ids", "reconciled"])
+        not_settled = all_items.filtered(lambda aml: not aml.reconciled)
+        if not_settled:
+            raise UserError(
+                _(
+                    "The reimbursement could not settle these journal items completely, so "
+                    "nothing was posted: %(items)s",
+                    items=", ".join(not_settled.mapped("display_name")),
+                )
+            )
+        return [(items.matched_debit_ids | items.matched_credit_ids) - partials_before for items in items_per_line]
+
+    def _log_on_moves(self, moves):
+        run = self.reimbursement_id
+        body = Markup(_("Created by the customer reimbursement %(run)s.")) % {"run": run._get_html_link()}
+        moves._message_log_batch(bodies=dict.fromkeys(moves.ids, body))
+
+    # ------------------------------------------------------------------
+    # Cancelling
+    # ------------------------------------------------------------------
+
+    def _lock_for_cancellation(self):
+        self.env.cr.execute(
+            SQL("SELECT id FROM account_reimbursement_line WHERE id IN %s ORDER BY id FOR UPDATE", tuple(self.ids))
+        )
+        bills = self.bill_id
+        if bills:
+            self.env.cr.execute(
+                SQL("SELECT id FROM account_move WHERE id IN %s ORDER BY id FOR UPDATE", tuple(bills.ids))
+            )
+        self.invalidate_recordset(["state"])
+        bills.invalidate_recordset(["state", "payment_state"])
+
+    def _check_cancellable(self):
+        for line in self:
+            bill = line.bill_id
+            payable = bill.line_ids.filtered(lambda aml: aml.account_id.account_type == "liability_payable")
+            if (
+                bill.state != "posted"
+                or bill.payment_state != "not_paid"
+                or payable.matched_debit_ids
+                or payable.matched_credit_ids
+            ):
+                raise UserError(
+                    _(
+                        "The reimbursement of %(customer)s cannot be cancelled: its vendor bill %(bill)s "
+                        "is paid, partly paid or no longer posted. Undo the payment first.",
+                        customer=line.customer_id.display_name,
+                        bill=bill.display_name,
+                    )
+                )
+        for (company, date), _lines in self.grouped(lambda line: (line.company_id, line.date)).items():
+            company._check_reimbursement_lock_dates(date)
+
+    def _prepare_cancel_move_vals(self):
+        """Entry reversing this reimbursement's transfer journal items, at
+        the run date so that every period shows the credit and the clearing
+        account as if the reimbursement had never been made."""
+        self.ensure_one()
+        return {
+            "move_type": "entry",
+            "journal_id": self.company_id.reimbursement_transfer_journal_id.id,
+            "date": self.date,
+            "ref": _(
+                "Cancellation of %(run)s - %(customer)s",
+                run=self.reimbursement_id.name,
+                customer=self.customer_id.name,
+            ),
+            "line_ids": [
+                Command.create(
+                    {
+                        "name": item.name,
+                        "partner_id": item.partner_id.id,
+                        "account_id": item.account_id.id,
+                        "currency_id": item.currency_id.id,
+                        "amount_currency": -item.amount_currency,
+                        "balance": -item.balance,
+                        "analytic_distribution": item.analytic_distribution,
+                    }
+                )
+                for item in self.transfer_line_ids
+            ],
+        }
+
+    def _create_cancel_moves(self):
+        moves = self.env["account.move"].create([line._prepare_cancel_move_vals() for line in self])
+        moves.action_post()
+        return moves
+
+    def _reconcile_cancel_moves(self, cancel_moves):
+        """Settle each transfer journal item with its reversal (all but an
+        exchange difference, whose account is not reconcilable)."""
+        plan = []
+        for line, move in zip(self, cancel_moves, strict=True):
+            for item, reversal in zip(line.transfer_line_ids, move.line_ids, strict=True):
+                if item.account_id.reconcile:
+                    plan.append(item + reversal)
+        self.env["account.move.line"]._reconcile_plan(plan)
+
+    def _log_cancellation(self):
+        user_name = self.env.user.name
+        today = format_date(self.env, fields.Date.context_today(self))
+        for run, lines in self.grouped("reimbursement_id").items():
+            run._message_log(
+                body=escape(
+                    _(
+                        "%(user)s cancelled the reimbursement of %(customers)s on %(date)s.",
+                        user=user_name,
+                        customers=", ".join(lines.customer_id.mapped("display_name")),
+                        date=today,
+                    )
+                )
+            )
+        bill_body = Markup(_("%(user)s cancelled the customer reimbursement %(run)s on %(date)s."))
+        self.bill_id._message_log_batch(
+            bodies={
+                line.bill_id.id: bill_body
+                % {"user": user_name, "run": line.reimbursement_id._get_html_link(), "date": today}
+                for line in self
+            }
+        )
+        customer_bodies = defaultdict(list)
+        for line in self:
+            customer_bodies[line.customer_id.id].append(
+                _(
+                    "%(user)s cancelled the reimbursement of %(amount)s (%(run)s) on %(date)s: "
+                    "the credit balance is open again.",
+                    user=user_name,
+                    amount=line.currency_id.format(line.amount),
+                    run=line.reimbursement_id.name,
+                    date=today,
+                )
+            )
+        customers = self.customer_id
+        customers._message_log_batch(
+            bodies={cid: Markup("<br/>").join(escape(text) for text in texts) for cid, texts in customer_bodies.items()}
+        )

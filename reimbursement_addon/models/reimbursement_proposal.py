@@ -1,0 +1,79 @@
+"""Plain-Python data of the reimbursement engine: the open items of a
+customer and the reimbursements proposed from them.
+
+A proposal is what a run line records while the run is a draft, and what
+posting computes again, under lock, to check that the line still holds.
+"""
+
+import json
+from dataclasses import dataclass, field
+
+from odoo import models
+
+# Why a customer's credit is not proposed (keys of the "skipped" mapping).
+SKIP_OPEN_DEBITS = "open_debits"
+SKIP_BELOW_MINIMUM = "below_minimum"
+SKIP_DEBITS_EXCEED = "debits_exceed"
+
+
+def analytic_key(distribution):
+    """Hashable, order-independent form of an analytic distribution."""
+    return json.dumps(distribution, sort_keys=True) if distribution else ""
+
+
+def proposal_key(customer_id, currency_id, account_id, distribution):
+    """Identity of a reimbursement: the same between a proposal and the
+    line that records it, and between two computations of it."""
+    return f"{customer_id}-{currency_id}-{account_id or 0}-{analytic_key(distribution)}"
+
+
+@dataclass
+class OpenItem:
+    """An open journal item on a customer's receivable account."""
+
+    line_id: int
+    account: models.BaseModel
+    analytic: dict | None
+    residual: float
+    residual_currency: float
+
+    @property
+    def analytic_key(self):
+        return analytic_key(self.analytic)
+
+
+@dataclass
+class Proposal:
+    """One reimbursement to make: a customer's credit items (and, when
+    offsetting, its debit items) in one currency, paid out by one bill."""
+
+    customer: models.BaseModel
+    currency: models.BaseModel
+    company_currency: models.BaseModel
+    items: list[OpenItem]
+    account: models.BaseModel
+    analytic: dict | None
+    amount: float = field(init=False)
+    amount_company_currency: float = field(init=False)
+
+    def __post_init__(self):
+        self.amount = self.currency.round(-sum(item.residual_currency for item in self.items))
+        self.amount_company_currency = self.company_currency.round(-sum(item.residual for item in self.items))
+
+    @property
+    def key(self):
+        return proposal_key(self.customer.id, self.currency.id, self.account.id, self.analytic)
+
+    @property
+    def item_ids(self):
+        return {item.line_id for item in self.items}
+
+
+@dataclass
+class Skipped:
+    """A customer's credit that is not proposed, and why."""
+
+    reason: str
+    customer: models.BaseModel
+    currency: models.BaseModel | None = None
+    amount: float = 0.0
