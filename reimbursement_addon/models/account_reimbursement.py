@@ -805,10 +805,7 @@ class AccountReimbursement(models.Model):
         started = time.monotonic()
         done = 0
         waiting = False
-        while time.monotonic() - started < budget:
-            run = self._lock_next_posting_run()
-            if not run:
-                break
+        while run := self._lock_next_posting_run():
             posted = run._post_background_batch()
             if posted is None:
                 # A concurrent transaction holds the batch's items: later.
@@ -820,6 +817,8 @@ class AccountReimbursement(models.Model):
             # Each batch is kept whatever happens to the next one: that is what
             # lets a run of any size finish, across calls and server restarts.
             self.env.cr.commit()  # pylint: disable=invalid-commit
+            if time.monotonic() - started >= budget:
+                break
         remaining = self._count_lines_to_post()
         self.env["ir.cron"]._notify_progress(done=done, remaining=remaining)
         if remaining and (done or waiting):
@@ -857,6 +856,8 @@ class AccountReimbursement(models.Model):
             # Another worker committed a batch of it since this transaction
             # began: it is on it.
             return self.browse()
+        # What this worker cached may predate the batches another one posted.
+        self.env.invalidate_all()
         return self.browse(row[0]) if row else self.browse()
 
     def _get_background_batch(self):

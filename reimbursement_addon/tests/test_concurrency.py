@@ -128,15 +128,69 @@ class TestReimbursementConcurrency(BaseCase):
                 lines = Line.search([("customer_id", "=", customer_id), ("state", "=", "done")])
                 self.assertEqual(len(lines), 1)
                 self.assertEqual(lines.bill_id.amount_total, amount)
-                open_items = env["account.move.line"].search(
-                    [
-                        ("partner_id", "=", customer_id),
-                        ("account_id.account_type", "=", "asset_receivable"),
-                        ("reconciled", "=", False),
-                        ("parent_state", "=", "posted"),
-                    ]
-                )
-                self.assertFalse(open_items)
+                self.assertFalse(self._open_items(env, customer_id))
+
+    def test_two_cron_workers_post_each_line_once(self):
+        """Two calls of the background job on one run, from two connections
+        (two Odoo servers on one database): while the first is inside a
+        batch (held up here by a third connection that holds a customer's
+        items), the second leaves the run alone; every line is posted once."""
+        with self.registry.cursor() as cr:
+            env = self._env(cr)
+            env.company.sudo().reimbursement_background_threshold = 0
+            run_id = self._reimburse(env, [self.x, self.y, self.z])
+            self.assertEqual(env["account.reimbursement"].browse(run_id).state, "posting")
+        results = {}
+        errors = []
+        first_pid = []
+
+        def call_job(name, pids=None):
+            try:
+                with self.registry.cursor() as cr:
+                    if pids is not None:
+                        pids.append(cr._cnx.get_backend_pid())
+                    env = api.Environment(cr, SUPERUSER_ID, {})
+                    cron, progress = env.ref("reimbursement_addon.ir_cron_post_reimbursements")._add_progress()
+                    cron.env["account.reimbursement"]._cron_post_reimbursements()
+                    results[name] = (progress.done, progress.remaining)
+            except Exception as exc:  # reported by the test thread
+                errors.append(exc)
+
+        with self.registry.cursor() as blocker:
+            blocker.execute(
+                "SELECT id FROM account_move_line WHERE partner_id = %s AND reconciled IS NOT TRUE FOR NO KEY UPDATE",
+                [self.y],
+            )
+            first = threading.Thread(target=call_job, args=("first", first_pid))
+            first.start()
+            waiting_query = self._wait_for_lock_wait(first_pid)
+            call_job("second")
+            blocker.rollback()
+        first.join(120)
+        self.assertFalse(errors, errors)
+
+        self.assertTrue(waiting_query.startswith("SELECT id FROM account_move_line WHERE id IN ("), waiting_query)
+        self.assertEqual(results["second"], (0, 3))
+        self.assertEqual(results["first"], (3, 0))
+        with self.registry.cursor() as cr:
+            env = self._env(cr)
+            run = env["account.reimbursement"].browse(run_id)
+            self.assertRecordValues(run, [{"state": "done", "progress_done": 3, "amount_total": 600.0}])
+            for customer_id, amount in ((self.x, 100.0), (self.y, 200.0), (self.z, 300.0)):
+                lines = env["account.reimbursement.line"].search([("customer_id", "=", customer_id)])
+                self.assertRecordValues(lines, [{"state": "done", "reimbursement_id": run_id}])
+                self.assertRecordValues(lines.bill_id, [{"state": "posted", "amount_total": amount}])
+                self.assertFalse(self._open_items(env, customer_id))
+
+    def _open_items(self, env, customer_id):
+        return env["account.move.line"].search(
+            [
+                ("partner_id", "=", customer_id),
+                ("account_id.account_type", "=", "asset_receivable"),
+                ("reconciled", "=", False),
+                ("parent_state", "=", "posted"),
+            ]
+        )
 
     def _wait_for_lock_wait(self, second_pid, timeout=60):
         """The query the second connection waits in, once it waits on a lock."""

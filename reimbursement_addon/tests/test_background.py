@@ -1,0 +1,172 @@
+import json
+from unittest.mock import patch
+
+from odoo import api
+from odoo.tests import tagged
+
+from ..models import account_reimbursement
+from .common import ReimbursementCommon
+
+
+@tagged("post_install", "-at_install")
+class TestBackgroundPosting(ReimbursementCommon):
+    """Runs over the background threshold, posted by the cron job a batch
+    at a time, each batch committed on its own.
+
+    The job is called as Odoo's cron runner calls it: in a transaction of its
+    own, with a progress record in its context. In a test that transaction
+    is a test cursor, whose commits and rollbacks are savepoints of the
+    test's transaction.
+    """
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.company.reimbursement_background_threshold = 0
+        cls.cron = cls.env.ref("reimbursement_addon.ir_cron_post_reimbursements")
+        cls.customers = cls.env["res.partner"]
+        for index in range(5):
+            customer = cls._customer(f"Background {index}")
+            cls._credit_note(customer, 10.0 + index)
+            cls.customers |= customer
+
+    def setUp(self):
+        super().setUp()
+        # The job's transaction: a test cursor on this test's one, as HttpCase
+        # gives its server.
+        self.registry.enter_test_mode(self.cr)
+        self.addCleanup(self.registry.leave_test_mode)
+        # Batches of two lines, one batch per call of the job.
+        for name, value in (("BACKGROUND_BATCH_MIN", 2), ("BACKGROUND_BATCH_MAX", 2), ("CRON_WINDOW_SHARE", 0)):
+            patcher = patch.object(account_reimbursement, name, value)
+            patcher.start()
+            self.addCleanup(patcher.stop)
+
+    def _run_cron(self):
+        """One call of the background job; returns its progress record's
+        figures."""
+        self.env.flush_all()
+        with self.registry.cursor() as cr:
+            env = api.Environment(cr, self.cron.user_id.id, {})
+            cron, progress = env["ir.cron"].browse(self.cron.id)._add_progress()
+            cron.env["account.reimbursement"]._cron_post_reimbursements()
+            figures = {"done": progress.done, "remaining": progress.remaining}
+        self.env.invalidate_all()
+        return figures
+
+    def _triggers(self):
+        return self.env["ir.cron.trigger"].search([("cron_id", "=", self.cron.id)])
+
+    def _notifications(self, user):
+        messages = self.env["bus.bus"].sudo().search([("channel", "like", f'"res.partner",{user.partner_id.id}]')])
+        return [
+            payload["payload"]
+            for payload in (json.loads(message.message) for message in messages)
+            if payload["type"] == "account_notification"
+        ]
+
+    def _chatter(self, run):
+        return " ".join(run.message_ids.mapped("body"))
+
+    def _amount(self, customer):
+        return 10.0 + self.customers.ids.index(customer.id)
+
+    def test_background_run_through_cron(self):
+        run = self._reimburse(self.customers)
+        self.assertEqual(run.state, "posting")
+        self._triggers().unlink()
+
+        self.assertEqual(self._run_cron(), {"done": 2, "remaining": 3})
+        self.assertRecordValues(run, [{"state": "posting", "progress_done": 2, "progress_total": 5}])
+        self.assertEqual(run.line_ids.mapped("state"), ["done", "done", "draft", "draft", "draft"])
+        self.assertGreater(run.posting_rate, 0.0)
+        # The job calls itself again at once for the rest.
+        self.assertTrue(self._triggers())
+
+        self.assertEqual(self._run_cron(), {"done": 2, "remaining": 1})
+        self.assertEqual(self._run_cron(), {"done": 1, "remaining": 0})
+
+        self.assertRecordValues(run, [{"state": "done", "progress_done": 5, "amount_total": 60.0}])
+        self.assertEqual(len(run.line_ids.transfer_move_id), 3)
+        for line in run.line_ids:
+            self.assertReimbursed(line, line.customer_id, self._amount(line.customer_id))
+            self.assertEqual(self._open_residual(line.customer_id), 0.0)
+        self.assertIn("5 reimbursement(s) made for 5 customer(s)", self._chatter(run))
+        [notification] = self._notifications(self.env.user)
+        self.assertEqual(notification["type"], "success")
+        self.assertIn(run.name, notification["message"])
+        self.assertEqual(notification["action_button"]["res_ids"], run.ids)
+
+        # Called again with everything posted, it does nothing.
+        self._triggers().unlink()
+        moves_before = self.env["account.move"].search_count([])
+        self.assertEqual(self._run_cron(), {"done": 0, "remaining": 0})
+        self.assertEqual(self.env["account.move"].search_count([]), moves_before)
+        self.assertFalse(self._triggers())
+
+    def test_failed_batch_then_resume(self):
+        """The third customer's credit sits on a receivable account that is
+        deprecated once the run is proposed: the first batch stays posted,
+        the second fails and names that customer, and posting the run again
+        once the account is usable finishes it, every credit once."""
+        stuck = self.customers[2]
+        old_receivable = self.receivable.copy({"code": "121098"})
+        self._entry(stuck, old_receivable, -5.0)
+        run = self._reimburse(self.customers)
+        old_receivable.deprecated = True
+
+        self._run_cron()
+        self.assertEqual(self._run_cron(), {"done": 2, "remaining": 0})
+
+        self.assertRecordValues(run, [{"state": "failed", "progress_done": 2}])
+        self.assertIn(stuck.name, run.error_message)
+        self.assertIn("deprecated", run.error_message)
+        self.assertEqual(run.line_ids.mapped("state"), ["done", "done", "draft", "draft", "draft"])
+        for line in run.line_ids[:2]:
+            self.assertReimbursed(line, line.customer_id, self._amount(line.customer_id))
+        for customer in self.customers[2:]:
+            self.assertEqual(self._open_residual(customer), -self._amount(customer) - (5.0 if customer == stuck else 0))
+        self.assertEqual(self._account_balance(self.clearing), 0.0)
+        self.assertIn("Posting stopped", self._chatter(run))
+        [notification] = self._notifications(self.env.user)
+        self.assertEqual(notification["type"], "danger")
+        self.assertIn(stuck.name, notification["message"])
+
+        old_receivable.deprecated = False
+        run.action_post()
+        self.assertEqual(run.state, "posting")
+        self.assertEqual(self._run_cron(), {"done": 2, "remaining": 1})
+        self.assertEqual(self._run_cron(), {"done": 1, "remaining": 0})
+
+        self.assertRecordValues(run, [{"state": "done", "error_message": False, "amount_total": 65.0}])
+        for line in run.line_ids:
+            amount = self._amount(line.customer_id) + (5.0 if line.customer_id == stuck else 0.0)
+            self.assertReimbursed(line, line.customer_id, amount)
+            self.assertEqual(self._open_residual(line.customer_id), 0.0)
+        self.assertEqual(
+            self.env["account.reimbursement.line"].search_count(
+                [("customer_id", "in", self.customers.ids), ("state", "=", "done")]
+            ),
+            5,
+        )
+
+    def test_failure_inside_a_batch_keeps_the_lines_before_it(self):
+        """The failing customer is the second of its batch: the first one of
+        that batch is posted on its own before the run stops."""
+        stuck = self.customers[3]
+        old_receivable = self.receivable.copy({"code": "121097"})
+        self._entry(stuck, old_receivable, -5.0)
+        run = self._reimburse(self.customers)
+        old_receivable.deprecated = True
+
+        self._run_cron()
+        self._run_cron()
+
+        self.assertRecordValues(run, [{"state": "failed", "progress_done": 3}])
+        self.assertEqual(run.line_ids.mapped("state"), ["done", "done", "done", "draft", "draft"])
+        self.assertReimbursed(run.line_ids[2], self.customers[2], 12.0)
+        self.assertEqual(self._open_residual(stuck), -18.0)
+
+    def test_nothing_to_post(self):
+        self.assertEqual(self._run_cron(), {"done": 0, "remaining": 0})
+        self.assertFalse(self._triggers())
