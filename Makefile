@@ -1,11 +1,14 @@
 # The project's entry points; tools/dev.sh does the work (set-up included).
-.PHONY: run test lint setup i18n screenshots bench
+.PHONY: run test faults lint setup i18n screenshots bench
 
 run:   ## serve the demo database on http://localhost:8069 (admin / admin)
 	@bash tools/dev.sh run
 
 test:  ## fresh database, install the addon, run the whole test suite
 	@bash tools/dev.sh test $(PYTEST_ARGS)
+
+faults: ## a background run survives its Odoo server killed with SIGKILL (make faults N=3000)
+	@N=$(N) bash tools/dev.sh faults
 
 lint:  ## ruff and pylint-odoo
 	@bash tools/dev.sh lint

@@ -8,6 +8,7 @@
 #   tools/dev.sh i18n         regenerate the .pot and merge it into nb.po
 #   tools/dev.sh screenshots  README screenshots of the running demo (make run)
 #   tools/dev.sh bench        benchmark (N=customers, default 2000), not part of test
+#   tools/dev.sh faults       fault test: a background run survives SIGKILL (N=3000)
 #
 # Every missing piece ends in one sentence saying what to do.
 set -euo pipefail
@@ -219,6 +220,22 @@ cmd_bench() {
     "$VENV/bin/python" "$ROOT/tools/bench.py" measure -c "$CONF" -d "$db" -n "$count"
 }
 
+# Fault test: a background run, its Odoo server killed with SIGKILL mid-run,
+# restarted; the run must finish with every credit reimbursed exactly once.
+cmd_faults() {
+    setup
+    local count=${N:-3000} db=${FAULTS_DB:-reimbursement_faults}
+    case $count in '' | *[!0-9]*) die "N must be a number of customers, e.g. make faults N=3000." ;; esac
+    trap 'dropdb --if-exists --force "'"$db"'" >/dev/null 2>&1 || true' EXIT
+    info "Creating the fault-test database $db"
+    create_db "$db" --without-demo=all
+    info "Building $count customers with credit balances"
+    "$VENV/bin/python" "$ROOT/tools/bench.py" build -c "$CONF" -d "$db" -n "$count"
+    info "Reimbursing them in the background, killing the server mid-run, restarting it"
+    "$VENV/bin/python" "$ROOT/tools/faults.py" --odoo-bin "$ODOO_HOME/odoo-bin" -c "$CONF" -d "$db" \
+        --port "${FAULTS_PORT:-8169}" --log-dir "$STATE"
+}
+
 cmd_lint() {
     find_odoo
     setup_venv
@@ -251,5 +268,6 @@ case "${1:-}" in
     i18n) cmd_i18n ;;
     screenshots) cmd_screenshots ;;
     bench) cmd_bench ;;
-    *) die "usage: tools/dev.sh setup|run|test|lint|i18n|screenshots|bench" ;;
+    faults) cmd_faults ;;
+    *) die "usage: tools/dev.sh setup|run|test|lint|i18n|screenshots|bench|faults" ;;
 esac
