@@ -190,9 +190,7 @@ def check_ledger(args, run_id, customers, checks):
         lines == done_lines == line_customers == customers,
         f"one done line per customer: {done_lines} done of {lines} lines, {line_customers} customers of {customers}",
     )
-    checks.check(
-        posted_bills == bills == customers, f"one posted bill per customer: {posted_bills} posted of {bills}"
-    )
+    checks.check(posted_bills == bills == customers, f"one posted bill per customer: {posted_bills} posted of {bills}")
     [(origin_bills,)] = query(
         args, "SELECT count(*) FROM account_move WHERE move_type = 'in_invoice' AND invoice_origin = %s", [run_name]
     )
