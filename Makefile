@@ -22,5 +22,5 @@ i18n:  ## regenerate the .pot and merge it into nb.po
 screenshots: ## README screenshots of the demo served by make run
 	@bash tools/dev.sh screenshots
 
-bench: ## benchmark a run over N customers (make bench N=10000; default 2000)
-	@N=$(N) bash tools/dev.sh bench
+bench: ## benchmark a run over N customers (make bench N=10000 [NAIVE=0]; default 2000)
+	@N=$(N) NAIVE=$(NAIVE) bash tools/dev.sh bench
