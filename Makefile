@@ -1,14 +1,14 @@
 # The project's entry points; tools/dev.sh does the work (set-up included).
-.PHONY: run test faults lint setup i18n screenshots bench
+.PHONY: run test faults lint setup i18n screenshots screenshots-background bench
 
-run:   ## serve the demo database on http://localhost:8069 (admin / admin)
-	@bash tools/dev.sh run
+run:   ## serve the demo database on http://localhost:8069 (admin / admin); DEMO_CUSTOMERS=10000 adds customers
+	@DEMO_CUSTOMERS=$(DEMO_CUSTOMERS) bash tools/dev.sh run
 
 test:  ## fresh database, install the addon, run the whole test suite
 	@bash tools/dev.sh test $(PYTEST_ARGS)
 
-faults: ## a background run survives its Odoo server killed with SIGKILL (make faults N=3000)
-	@N=$(N) bash tools/dev.sh faults
+faults: ## a background run survives its Odoo server killed with SIGKILL (make faults [N=3000] [WORKERS=2])
+	@N=$(N) WORKERS=$(WORKERS) bash tools/dev.sh faults
 
 lint:  ## ruff and pylint-odoo
 	@bash tools/dev.sh lint
@@ -21,6 +21,9 @@ i18n:  ## regenerate the .pot and merge it into nb.po
 
 screenshots: ## README screenshots of the demo served by make run
 	@bash tools/dev.sh screenshots
+
+screenshots-background: ## a 10,000-customer run from the browser, in the background (on make run DEMO_CUSTOMERS=10000)
+	@bash tools/dev.sh screenshots-background
 
 bench: ## benchmark a run over N customers (make bench N=10000 [NAIVE=0]; default 2000)
 	@N=$(N) NAIVE=$(NAIVE) bash tools/dev.sh bench

@@ -2,11 +2,12 @@
 # Project tooling behind the Makefile: set-up, run, test, lint.
 #
 #   tools/dev.sh setup        virtualenv, pinned requirements, Odoo, PostgreSQL
-#   tools/dev.sh run          (re)create the demo database and serve it
+#   tools/dev.sh run          (re)create the demo database and serve it (DEMO_CUSTOMERS=N grows it)
 #   tools/dev.sh test [ARGS]  fresh database, install the addon, run pytest
 #   tools/dev.sh lint         ruff (lint + format check) and pylint-odoo
 #   tools/dev.sh i18n         regenerate the .pot and merge it into nb.po
 #   tools/dev.sh screenshots  README screenshots of the running demo (make run)
+#   tools/dev.sh screenshots-background  a large run from the browser (make run DEMO_CUSTOMERS=10000)
 #   tools/dev.sh bench        benchmark (N=customers, default 2000), not part of test
 #   tools/dev.sh faults       fault test: a background run survives SIGKILL (N=3000)
 #
@@ -170,6 +171,12 @@ env["res.lang"]._activate_lang("nb_NO")
 env["ir.module.module"].search([("state", "=", "installed")])._update_translations(["nb_NO"])
 env.cr.commit()
 EOF
+    local grow=${DEMO_CUSTOMERS:-0}
+    case $grow in '' | *[!0-9]*) die "DEMO_CUSTOMERS must be a number of customers, e.g. make run DEMO_CUSTOMERS=10000." ;; esac
+    if [ "$grow" != 0 ]; then
+        info "Adding $grow customers with credit balances to the demo (a run of them posts in the background)"
+        "$VENV/bin/python" "$ROOT/tools/bench.py" build -c "$CONF" -d "$DEMO_DB" -n "$grow"
+    fi
     info "Serving Odoo on http://localhost:$HTTP_PORT (login admin / admin); Ctrl-C stops it"
     exec "$VENV/bin/python" "$ODOO_HOME/odoo-bin" -c "$CONF" -d "$DEMO_DB" --db-filter="^$DEMO_DB\$"
 }
@@ -206,6 +213,22 @@ cmd_screenshots() {
     NODE_TOOLS="$STATE/node" node tools/screenshots.mjs "http://localhost:$HTTP_PORT" docs/screenshots
 }
 
+# A large run started in the browser on the grown demo (make run
+# DEMO_CUSTOMERS=10000 in another terminal): timings and README screenshots.
+cmd_screenshots_background() {
+    setup
+    command -v node >/dev/null && command -v npm >/dev/null \
+        || die "node and npm are missing (the browser is driven with playwright-core): apt-get install nodejs npm."
+    curl -fs -o /dev/null "http://localhost:$HTTP_PORT/web/login" \
+        || die "no Odoo answers on http://localhost:$HTTP_PORT: start make run DEMO_CUSTOMERS=10000 (in another terminal) first."
+    mkdir -p "$STATE/node"
+    [ -d "$STATE/node/node_modules/playwright-core" ] \
+        || npm install --silent --prefix "$STATE/node" playwright-core@1.65.1 >/dev/null \
+        || die "installing playwright-core from npm failed: check that the npm registry is reachable."
+    cd "$ROOT"
+    NODE_TOOLS="$STATE/node" node tools/background_run.mjs "http://localhost:$HTTP_PORT" docs/screenshots
+}
+
 # Benchmark: a fresh database with N customers holding credits, then the
 # run in the request, the floor of bare bills, the naive per-customer loop
 # (NAIVE=0 skips it) and the run in the background.
@@ -236,7 +259,7 @@ cmd_faults() {
     "$VENV/bin/python" "$ROOT/tools/bench.py" build -c "$CONF" -d "$db" -n "$count"
     info "Reimbursing them in the background, killing the server mid-run, restarting it"
     "$VENV/bin/python" "$ROOT/tools/faults.py" --odoo-bin "$ODOO_HOME/odoo-bin" -c "$CONF" -d "$db" \
-        --port "${FAULTS_PORT:-8169}" --log-dir "$STATE"
+        --port "${FAULTS_PORT:-8169}" --log-dir "$STATE" --workers "${WORKERS:-0}"
 }
 
 cmd_lint() {
@@ -270,7 +293,8 @@ case "${1:-}" in
     lint) cmd_lint ;;
     i18n) cmd_i18n ;;
     screenshots) cmd_screenshots ;;
+    screenshots-background) cmd_screenshots_background ;;
     bench) cmd_bench ;;
     faults) cmd_faults ;;
-    *) die "usage: tools/dev.sh setup|run|test|lint|i18n|screenshots|bench|faults" ;;
+    *) die "usage: tools/dev.sh setup|run|test|lint|i18n|screenshots|screenshots-background|bench|faults" ;;
 esac

@@ -1,17 +1,18 @@
 """Fault test: a background run survives an Odoo server killed mid-run.
 
-    tools/faults.py --odoo-bin ODOO_BIN -c CONF -d DB [--port PORT]
+    tools/faults.py --odoo-bin ODOO_BIN -c CONF -d DB --log-dir DIR [--port PORT] [--workers N]
 
 The database holds customers with credit balances (``tools/bench.py
 build``). The script
 
-1. starts a real Odoo server on DB (threaded, cron threads on, Odoo's
-   default time limits), as ``make run`` does;
+1. starts a real Odoo server on DB with Odoo's default time limits and cron
+   on: threaded as ``make run`` serves, or with ``--workers N`` in
+   multi-worker mode (N HTTP workers, two cron workers);
 2. logs in and reimburses every customer through JSON-RPC, the calls the
    web client makes (``web_save`` of the wizard, then its button
    ``action_reimburse``): the run is handed to the background;
 3. waits until the cron job has committed a few batches, then kills the
-   server with SIGKILL in the middle of the next one;
+   server (every process of it) with SIGKILL in the middle of the next one;
 4. checks that what was committed is consistent and the run still
    ``posting``, restarts the server and waits for the run to be ``done``;
 5. checks the accounting in SQL: one line and one posted bill per customer,
@@ -44,6 +45,7 @@ def parse_args():
     parser.add_argument("-d", "--database", required=True)
     parser.add_argument("--port", type=int, default=8169)
     parser.add_argument("--log-dir", required=True)
+    parser.add_argument("--workers", type=int, default=0, help="multi-worker mode with N HTTP workers")
     return parser.parse_args()
 
 
@@ -77,8 +79,10 @@ class Server:
             f"--http-port={self.args.port}",
             "--http-interface=127.0.0.1",
             f"--logfile={self.log}",
+            f"--workers={self.args.workers}",
         ]
-        self.process = subprocess.Popen(command, stdin=subprocess.DEVNULL)
+        # A session of its own: the kill reaches the workers too.
+        self.process = subprocess.Popen(command, stdin=subprocess.DEVNULL, start_new_session=True)
         deadline = time.monotonic() + 120
         while time.monotonic() < deadline:
             try:
@@ -92,7 +96,7 @@ class Server:
         sys.exit(f"error: the Odoo server did not answer within 120 s (log: {self.log})")
 
     def kill(self):
-        self.process.send_signal(signal.SIGKILL)
+        os.killpg(self.process.pid, signal.SIGKILL)
         self.process.wait()
 
     def stop(self):
@@ -257,7 +261,11 @@ def main():
         run_id = action["res_id"]
         request_time = time.monotonic() - started
         state, done, total, batches = run_figures(args, run_id)
-        print(f"faults: {customers} customers, run of {total} reimbursements, request {request_time:.1f}s, {state}")
+        mode = f"{args.workers} HTTP workers" if args.workers else "threaded"
+        print(
+            f"faults: {customers} customers, server {mode}, run of {total} reimbursements, "
+            f"request {request_time:.1f}s, {state}"
+        )
         checks.check(state == "posting", f"the run went to the background ({state})")
 
         deadline = time.monotonic() + 600

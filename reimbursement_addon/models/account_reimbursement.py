@@ -38,6 +38,8 @@ BACKGROUND_BATCH_MAX = BATCH_SIZE
 # and its time limits cover all of those calls together: they use at most
 # this share of the tightest limit.
 CRON_WINDOW_SHARE = 0.5
+# Odoo's default limit_time_real, for a server started without any limit.
+DEFAULT_TIME_LIMIT = 120
 # How long a run waits for the lock that refreshing the statistics takes.
 STATISTICS_LOCK_TIMEOUT = "100ms"
 # Context key under which the engine changes runs and lines (see write()).
@@ -159,12 +161,13 @@ class AccountReimbursement(models.Model):
         readonly=True,
         copy=False,
         digits=(16, 1),
-        help="Speed of the last background batch; the next batch is sized from it.",
+        help="Reimbursements the last background batch posted per second of processor time; "
+        "the next batch is sized from it.",
     )
     error_message = fields.Text(readonly=True, copy=False)
     bill_count = fields.Integer(compute="_compute_move_counts")
     transfer_move_count = fields.Integer(compute="_compute_move_counts")
-    skipped_count = fields.Integer(compute="_compute_move_counts")
+    skipped_count = fields.Integer(string="Skipped", compute="_compute_move_counts")
 
     @api.depends("line_ids.amount_company_currency", "line_ids.customer_id", "line_ids.state")
     def _compute_totals(self):
@@ -228,19 +231,22 @@ class AccountReimbursement(models.Model):
 
     def action_cancel(self):
         """Cancel these runs: every posted reimbursement is cancelled (the
-        customers' credits come back exactly and the bills are cancelled);
-        a draft run is simply cancelled. Refused, for the whole run, when one
-        of its bills is paid."""
+        customers' credits come back exactly and the bills are cancelled),
+        and what was not posted yet (a draft run's lines, the rest of a
+        failed run) is given up. Refused, for the whole run, when one of its
+        bills is paid."""
         if any(run.state == "posting" for run in self):
             raise UserError(_("A run being posted cannot be cancelled: wait until it is posted."))
-        drafts = self.filtered(lambda run: run.state == "draft")
-        drafts.line_ids.with_context(**{ENGINE: True}).write({"state": "cancelled"})
-        drafts.with_context(**{ENGINE: True}).write({"state": "cancelled"})
-        posted = (self - drafts).line_ids.filtered(lambda line: line.state == "done")
-        if posted:
-            posted.action_cancel()
-        elif not drafts:
+        if all(run.state == "cancelled" for run in self):
             raise UserError(_("These reimbursements are already cancelled."))
+        engine = self.with_context(**{ENGINE: True})
+        # All or nothing, like the posting itself.
+        with self.env.cr.savepoint():
+            posted = self.line_ids.filtered(lambda line: line.state == "done")
+            if posted:
+                posted.action_cancel()
+            engine.line_ids.filtered(lambda line: line.state == "draft").write({"state": "cancelled"})
+            engine.filtered(lambda run: run.state != "cancelled").write({"state": "cancelled"})
         return True
 
     def action_print(self):
@@ -801,12 +807,12 @@ class AccountReimbursement(models.Model):
         this call's share of Odoo's time limits allows; then report the
         progress and call the job again for what is left. Called with
         nothing to post, it does nothing."""
-        budget = self._get_cron_call_budget()
-        started = time.monotonic()
+        real_budget, cpu_budget = self._get_cron_call_budget()
+        started, cpu_started = time.monotonic(), time.process_time()
         done = 0
         waiting = False
         while run := self._lock_next_posting_run():
-            batch_started = time.monotonic()
+            batch_started, batch_cpu_started = time.monotonic(), time.process_time()
             posted = run._post_background_batch()
             if posted is None:
                 # A concurrent transaction holds the batch's items: later.
@@ -819,8 +825,11 @@ class AccountReimbursement(models.Model):
             # lets a run of any size finish, across calls and server restarts.
             self.env.cr.commit()  # pylint: disable=invalid-commit
             # Another batch only if one like this one still fits in the budget.
-            now = time.monotonic()
-            if now - started + (now - batch_started) > budget:
+            now, cpu = time.monotonic(), time.process_time()
+            if (
+                now - started + (now - batch_started) > real_budget
+                or cpu - cpu_started + (cpu - batch_cpu_started) > cpu_budget
+            ):
                 break
         remaining = self._count_lines_to_post()
         self.env["ir.cron"]._notify_progress(done=done, remaining=remaining)
@@ -829,12 +838,15 @@ class AccountReimbursement(models.Model):
 
     @api.model
     def _get_cron_call_budget(self):
-        """Seconds one call of the background job may post for: the runner
-        may call it MAX_BATCH_PER_CRON_JOB times in a row under one time
-        limit (the real-time one, and the CPU one of multi-worker mode)."""
+        """(real seconds, CPU seconds) one call of the background job may
+        post for. Odoo's cron runner may call it MAX_BATCH_PER_CRON_JOB times
+        in a row, all of them under one real-time limit and, in multi-worker
+        mode, one CPU-time limit: together they use CRON_WINDOW_SHARE of each."""
         real = config["limit_time_real_cron"] if config["limit_time_real_cron"] > 0 else config["limit_time_real"]
-        limits = [limit for limit in (real, config["limit_time_cpu"]) if limit and limit > 0]
-        return min(limits or [120]) * CRON_WINDOW_SHARE / MAX_BATCH_PER_CRON_JOB
+        real = real if real and real > 0 else DEFAULT_TIME_LIMIT
+        cpu = config["limit_time_cpu"] if config["limit_time_cpu"] and config["limit_time_cpu"] > 0 else real
+        share = CRON_WINDOW_SHARE / MAX_BATCH_PER_CRON_JOB
+        return real * share, cpu * share
 
     @api.model
     def _count_lines_to_post(self):
@@ -865,9 +877,9 @@ class AccountReimbursement(models.Model):
 
     def _get_background_batch(self):
         """The next draft lines to post: as many as the speed measured so far
-        posts in about one call's budget."""
+        posts in about one call's CPU budget."""
         self.ensure_one()
-        size = int(self.posting_rate * self._get_cron_call_budget() * 0.8)
+        size = int(self.posting_rate * self._get_cron_call_budget()[1] * 0.8)
         size = max(BACKGROUND_BATCH_MIN, min(BACKGROUND_BATCH_MAX, size))
         return self.env["account.reimbursement.line"].search(
             [("reimbursement_id", "=", self.id), ("state", "=", "draft")], order="id", limit=size
@@ -885,8 +897,8 @@ class AccountReimbursement(models.Model):
         user = self.posted_by_id
         run = self.with_user(user).with_company(self.company_id).with_context(lang=user.lang)
         batch = run._get_background_batch()
-        first = not run.posting_rate
-        started = time.monotonic()
+        done_before = run.progress_done
+        started = time.process_time()
         try:
             with self.env.cr.savepoint():
                 run._post_batch(batch)
@@ -895,15 +907,25 @@ class AccountReimbursement(models.Model):
         except Exception as exc:  # whatever stops a batch fails the run, with its cause
             run._fail_posting(batch, exc)
             return len(batch)
-        elapsed = time.monotonic() - started
+        elapsed = time.process_time() - started
         run.with_context(**{ENGINE: True}).posting_rate = len(batch) / elapsed if elapsed else BACKGROUND_BATCH_MAX
         self.env.invalidate_all()
-        if not run._get_lines_to_post():
+        if not run._has_lines_to_post():
             run._finish_posting()
             run._notify_posting_user()
-        elif first:
+        elif done_before.bit_length() < run.progress_done.bit_length():
+            # The statistics see the run's documents as they grow (each time
+            # their number doubles), not only those of its first small batch.
             run._refresh_statistics()
         return len(batch)
+
+    def _has_lines_to_post(self):
+        self.ensure_one()
+        return bool(
+            self.env["account.reimbursement.line"].search_count(
+                [("reimbursement_id", "=", self.id), ("state", "=", "draft")], limit=1
+            )
+        )
 
     def _fail_posting(self, batch, exc):
         """``batch`` raised ``exc`` and was rolled back: post its lines one

@@ -167,6 +167,28 @@ class TestBackgroundPosting(ReimbursementCommon):
         self.assertReimbursed(run.line_ids[2], self.customers[2], 12.0)
         self.assertEqual(self._open_residual(stuck), -18.0)
 
+    def test_failed_run_cancelled(self):
+        """Giving up a failed run: its posted reimbursements are cancelled,
+        their credits open again, and the lines it had not posted yet are
+        cancelled with it."""
+        stuck = self.customers[2]
+        old_receivable = self.receivable.copy({"code": "121096"})
+        self._entry(stuck, old_receivable, -5.0)
+        run = self._reimburse(self.customers)
+        old_receivable.deprecated = True
+        self._run_cron()
+        self._run_cron()
+        self.assertEqual(run.state, "failed")
+
+        run.action_cancel()
+
+        self.assertRecordValues(run, [{"state": "cancelled", "amount_total": 0.0}])
+        self.assertEqual(run.line_ids.mapped("state"), ["cancelled"] * 5)
+        self.assertEqual(run.line_ids.bill_id.mapped("state"), ["cancel", "cancel"])
+        for customer in self.customers:
+            self.assertEqual(self._open_residual(customer), -self._amount(customer) - (5.0 if customer == stuck else 0))
+        self.assertEqual(self._account_balance(self.clearing), 0.0)
+
     def test_nothing_to_post(self):
         self.assertEqual(self._run_cron(), {"done": 0, "remaining": 0})
         self.assertFalse(self._triggers())
