@@ -38,13 +38,11 @@ await page.click(".modal div[name=include_debit_customers] input");
 const started = Date.now();
 await page.click(".modal button[name=action_reimburse]");
 await page.waitForSelector('.o_breadcrumb .o_last_breadcrumb_item:has-text("REIMB/")');
-await page.waitForSelector(".o_form_view .o_statusbar_status button.active");
+await page.waitForSelector(".o_form_view .o_statusbar_status button.o_arrow_button_current");
 const requestSeconds = (Date.now() - started) / 1000;
-const state = await page.textContent(".o_form_view .o_statusbar_status button.active");
+const state = await page.textContent(".o_form_view .o_statusbar_status button.o_arrow_button_current");
 const total = await page.textContent(".o_form_view div[name=customer_count]");
 console.log(`background_run: the request returned in ${requestSeconds.toFixed(1)}s, run ${state.trim()}, ${total.trim()} customers`);
-await page.mouse.move(0, 990);
-await page.screenshot({ path: `${out}/background_posting.png` });
 
 // The accountant reloads the run now and then: the progress bar moves.
 let progress = "";
@@ -55,7 +53,7 @@ while (!(await page.$(".o_notification:has-text('Reimbursement posted')"))) {
         break;
     }
     await page.reload();
-    await page.waitForSelector(".o_form_view .o_statusbar_status button.active");
+    await page.waitForSelector(".o_form_view .o_statusbar_status button.o_arrow_button_current");
     const bar = await page.$(".o_form_view div[name=progress_done]");
     if (!bar) {
         break; // posted between two looks
@@ -70,7 +68,13 @@ while (!(await page.$(".o_notification:has-text('Reimbursement posted')"))) {
 }
 await page.waitForSelector(".o_notification:has-text('Reimbursement posted')");
 const doneSeconds = (Date.now() - started) / 1000;
-await page.screenshot({ path: `${out}/background_done.png` });
 const message = await page.textContent(".o_notification:has-text('Reimbursement posted')");
+// The notification's button opens the run, now done.
+await page.click(".o_notification:has-text('Reimbursement posted') button:has-text('Open')");
+await page.waitForSelector(".o_list_view .o_data_row");
+await page.click(".o_list_view .o_data_row td.o_data_cell");
+await page.waitForSelector(".o_form_view .o_statusbar_status button.o_arrow_button_current:has-text('Done')");
+await page.mouse.move(0, 990);
+await page.screenshot({ path: `${out}/background_done.png` });
 console.log(`background_run: done ${doneSeconds.toFixed(0)}s after the click: ${message.trim()}`);
 await browser.close();

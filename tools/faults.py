@@ -272,15 +272,17 @@ def main():
         while batches < BATCHES_BEFORE_KILL and time.monotonic() < deadline:
             time.sleep(0.2)
             state, done, total, batches = run_figures(args, run_id)
-        # Into the next batch, then the kill.
-        time.sleep(0.5)
-        [(in_flight,)] = query(
-            args,
-            """SELECT count(*) FROM pg_stat_activity
-                WHERE datname = %s AND pid <> pg_backend_pid() AND xact_start IS NOT NULL
-                  AND query ILIKE '%%account_%%'""",
-            [args.database],
-        )
+        # Into the next batch: kill while the server is inside a transaction.
+        in_flight = 0
+        deadline = time.monotonic() + 30
+        while not in_flight and time.monotonic() < deadline:
+            [(in_flight,)] = query(
+                args,
+                """SELECT count(*) FROM pg_stat_activity
+                    WHERE datname = %s AND pid <> pg_backend_pid() AND state <> 'idle'
+                      AND xact_start IS NOT NULL""",
+                [args.database],
+            )
         server.kill()
         state, done, total, batches = run_figures(args, run_id)
         print(
