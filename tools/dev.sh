@@ -203,14 +203,7 @@ cmd_screenshots() {
         [ "$(id -u)" = 0 ] && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq poppler-utils >/dev/null
         command -v pdftoppm >/dev/null || die "pdftoppm is missing (it turns the PDF report into a PNG): apt-get install poppler-utils."
     fi
-    curl -fs -o /dev/null "http://localhost:$HTTP_PORT/web/login" \
-        || die "no Odoo answers on http://localhost:$HTTP_PORT: start the demo with make run (in another terminal) first."
-    mkdir -p "$STATE/node"
-    [ -d "$STATE/node/node_modules/playwright-core" ] \
-        || npm install --silent --prefix "$STATE/node" playwright-core@1.65.1 >/dev/null \
-        || die "installing playwright-core from npm failed: check that the npm registry is reachable."
-    cd "$ROOT"
-    NODE_TOOLS="$STATE/node" node tools/screenshots.mjs "http://localhost:$HTTP_PORT" docs/screenshots
+    browse_demo tools/screenshots.mjs "make run"
 }
 
 # A large run started in the browser on the grown demo (make run
@@ -219,14 +212,21 @@ cmd_screenshots_background() {
     setup
     command -v node >/dev/null && command -v npm >/dev/null \
         || die "node and npm are missing (the browser is driven with playwright-core): apt-get install nodejs npm."
+    browse_demo tools/background_run.mjs "make run DEMO_CUSTOMERS=10000"
+}
+
+# Drive the demo that `make run` serves in Chromium with a playwright-core
+# script: browse_demo SCRIPT "the make command that serves what it needs".
+browse_demo() {
+    local script=$1 serve=$2
     curl -fs -o /dev/null "http://localhost:$HTTP_PORT/web/login" \
-        || die "no Odoo answers on http://localhost:$HTTP_PORT: start make run DEMO_CUSTOMERS=10000 (in another terminal) first."
+        || die "no Odoo answers on http://localhost:$HTTP_PORT: start the demo with $serve (in another terminal) first."
     mkdir -p "$STATE/node"
     [ -d "$STATE/node/node_modules/playwright-core" ] \
         || npm install --silent --prefix "$STATE/node" playwright-core@1.65.1 >/dev/null \
         || die "installing playwright-core from npm failed: check that the npm registry is reachable."
     cd "$ROOT"
-    NODE_TOOLS="$STATE/node" node tools/background_run.mjs "http://localhost:$HTTP_PORT" docs/screenshots
+    NODE_TOOLS="$STATE/node" node "$script" "http://localhost:$HTTP_PORT" docs/screenshots
 }
 
 # Benchmark: a fresh database with N customers holding credits, then the

@@ -611,6 +611,8 @@ class AccountReimbursement(models.Model):
 
         :return: the runs
         """
+        if not self:
+            return self
         self._lock_runs()
         for run in self:
             if run.state not in ("draft", "failed"):
@@ -620,11 +622,12 @@ class AccountReimbursement(models.Model):
                         run=run.name,
                     )
                 )
-            if not run._get_lines_to_post():
+            lines = run._get_lines_to_post()
+            if not lines:
                 raise UserError(_("%(run)s has no reimbursement left to post.", run=run.name))
             run._check_configuration()
             run._check_lock_dates()
-            run._check_currency_rates(run._get_lines_to_post().currency_id)
+            run._check_currency_rates(lines.currency_id)
         for run in self:
             lines = run._get_lines_to_post()
             run = run.with_context(**{ENGINE: True})

@@ -71,6 +71,19 @@ class TestBackgroundPosting(ReimbursementCommon):
     def _amount(self, customer):
         return 10.0 + self.customers.ids.index(customer.id)
 
+    def _run_stuck_at(self, stuck):
+        """A background run of every customer in which ``stuck``'s batch
+        fails: 5.00 more of its credit sits on a receivable account that is
+        deprecated once the run is proposed (no new journal item may use it).
+
+        :return: (the run, the deprecated account)
+        """
+        old_receivable = self.receivable.copy({"code": "121099"})
+        self._entry(stuck, old_receivable, -5.0)
+        run = self._reimburse(self.customers)
+        old_receivable.deprecated = True
+        return run, old_receivable
+
     def test_background_run_through_cron(self):
         run = self._reimburse(self.customers)
         self.assertEqual(run.state, "posting")
@@ -110,10 +123,7 @@ class TestBackgroundPosting(ReimbursementCommon):
         the second fails and names that customer, and posting the run again
         once the account is usable finishes it, every credit once."""
         stuck = self.customers[2]
-        old_receivable = self.receivable.copy({"code": "121098"})
-        self._entry(stuck, old_receivable, -5.0)
-        run = self._reimburse(self.customers)
-        old_receivable.deprecated = True
+        run, old_receivable = self._run_stuck_at(stuck)
 
         self._run_cron()
         self.assertEqual(self._run_cron(), {"done": 2, "remaining": 0})
@@ -154,10 +164,7 @@ class TestBackgroundPosting(ReimbursementCommon):
         """The failing customer is the second of its batch: the first one of
         that batch is posted on its own before the run stops."""
         stuck = self.customers[3]
-        old_receivable = self.receivable.copy({"code": "121097"})
-        self._entry(stuck, old_receivable, -5.0)
-        run = self._reimburse(self.customers)
-        old_receivable.deprecated = True
+        run, _old_receivable = self._run_stuck_at(stuck)
 
         self._run_cron()
         self._run_cron()
@@ -172,10 +179,7 @@ class TestBackgroundPosting(ReimbursementCommon):
         their credits open again, and the lines it had not posted yet are
         cancelled with it."""
         stuck = self.customers[2]
-        old_receivable = self.receivable.copy({"code": "121096"})
-        self._entry(stuck, old_receivable, -5.0)
-        run = self._reimburse(self.customers)
-        old_receivable.deprecated = True
+        run, _old_receivable = self._run_stuck_at(stuck)
         self._run_cron()
         self._run_cron()
         self.assertEqual(run.state, "failed")
