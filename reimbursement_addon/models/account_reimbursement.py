@@ -614,6 +614,7 @@ class AccountReimbursement(models.Model):
         if not self:
             return self
         self._lock_runs()
+        lines_to_post = {}
         for run in self:
             if run.state not in ("draft", "failed"):
                 raise UserError(
@@ -622,14 +623,13 @@ class AccountReimbursement(models.Model):
                         run=run.name,
                     )
                 )
-            lines = run._get_lines_to_post()
+            lines = lines_to_post[run] = run._get_lines_to_post()
             if not lines:
                 raise UserError(_("%(run)s has no reimbursement left to post.", run=run.name))
             run._check_configuration()
             run._check_lock_dates()
             run._check_currency_rates(lines.currency_id)
-        for run in self:
-            lines = run._get_lines_to_post()
+        for run, lines in lines_to_post.items():
             run = run.with_context(**{ENGINE: True})
             run.write(
                 {

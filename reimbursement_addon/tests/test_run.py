@@ -1,4 +1,4 @@
-from odoo.exceptions import UserError
+from odoo.exceptions import UserError, ValidationError
 from odoo.tests import tagged
 
 from .common import ReimbursementCommon
@@ -172,7 +172,7 @@ class TestReimbursementRun(ReimbursementCommon):
         self.assertTrue(self.env["ir.cron.trigger"].search([("cron_id", "=", cron.id)]))
 
     def test_negative_threshold_refused(self):
-        with self.assertRaisesRegex(Exception, "cannot be negative"):
+        with self.assertRaisesRegex(ValidationError, "cannot be negative"):
             self.company.reimbursement_background_threshold = -1
 
 
