@@ -7,7 +7,13 @@ from odoo.exceptions import UserError
 from odoo.tools import SQL, format_date
 
 from .account_reimbursement import ENGINE, check_engine_write
-from .reimbursement_proposal import SKIP_BELOW_MINIMUM, SKIP_DEBITS_EXCEED, SKIP_OPEN_DEBITS, proposal_key
+from .reimbursement_proposal import (
+    SKIP_BELOW_MINIMUM,
+    SKIP_DEBITS_EXCEED,
+    SKIP_OPEN_DEBITS,
+    analytic_key,
+    proposal_key,
+)
 
 
 class AccountReimbursementLine(models.Model):
@@ -89,7 +95,16 @@ class AccountReimbursementLine(models.Model):
         string="Transfer Journal Items",
         readonly=True,
         copy=False,
-        help="This reimbursement's journal items in the transfer entry.",
+        help="This reimbursement's own journal items in the transfer entry: the receivable and any "
+        "exchange difference.",
+    )
+    clearing_line_id = fields.Many2one(
+        comodel_name="account.move.line",
+        string="Transfer Clearing Item",
+        readonly=True,
+        copy=False,
+        help="The transfer entry's clearing item matched with the bill's: in company currency one item "
+        "for all the reimbursements of a batch, in a foreign currency one per reimbursement.",
     )
     partial_reconcile_ids = fields.Many2many(
         comodel_name="account.partial.reconcile",
@@ -222,12 +237,18 @@ class AccountReimbursementLine(models.Model):
         run.ensure_one()
         vendors = self._get_vendors()
         bills = self._create_bills(proposals, vendors)
-        transfer_move, transfer_lines = self._create_transfer_move(proposals, bills)
+        transfer_move, transfer_lines, clearing_items = self._create_transfer_move(proposals, bills)
         self._post_moves(bills + transfer_move)
-        partials = self._reconcile_moves(proposals, bills, transfer_lines)
-        for line, vendor, bill in zip(self, vendors, bills, strict=True):
+        partials = self._reconcile_moves(proposals, bills, transfer_lines, clearing_items)
+        for line, vendor, bill, clearing_item in zip(self, vendors, bills, clearing_items, strict=True):
             line.write(
-                {"state": "done", "vendor_id": vendor.id, "bill_id": bill.id, "transfer_move_id": transfer_move.id}
+                {
+                    "state": "done",
+                    "vendor_id": vendor.id,
+                    "bill_id": bill.id,
+                    "transfer_move_id": transfer_move.id,
+                    "clearing_line_id": clearing_item.id,
+                }
             )
         self._set_relations("transfer_line_ids", transfer_lines)
         self._set_relations("partial_reconcile_ids", partials)
@@ -295,21 +316,24 @@ class AccountReimbursementLine(models.Model):
             ]
         )
 
+    def _get_bill_clearing_item(self, bill=None):
+        """The bill's journal item on the clearing account."""
+        clearing = self.company_id.reimbursement_clearing_account_id
+        return (bill or self.bill_id).line_ids.filtered(lambda aml: aml.account_id == clearing)
+
     def _prepare_transfer_line_vals(self, proposal, bill):
-        """Transfer entry lines moving one credit off the customer's
-        receivable: one line per receivable account (and distribution) of the
-        settled items, at the items' own values so that they settle them
-        exactly in both currencies, against the clearing account at the bill's
-        value, so that the two clearing lines match to the cent. A foreign
-        currency credit valued at another rate than the run date's leaves an
-        exchange difference, booked on the company's exchange gain or loss
-        account in the same entry."""
+        """This reimbursement's own transfer entry lines, moving its credit
+        off the customer's receivable: one line per receivable account (and
+        distribution) of the settled items, at the items' own values so that
+        they settle them exactly in both currencies. Their counterpart is the
+        clearing account at the bill's value (see
+        :meth:`_prepare_clearing_line_vals`). A foreign currency credit valued
+        at another rate than the run date's leaves an exchange difference,
+        booked on the company's exchange gain or loss account in the same
+        entry."""
         self.ensure_one()
-        company = self.company_id
         company_currency = self.company_currency_id
-        clearing = company.reimbursement_clearing_account_id
         summarized = self.reimbursement_id.summarize_customer
-        bill_clearing_line = bill.line_ids.filtered(lambda line: line.account_id == clearing)
         by_account = defaultdict(lambda: [0.0, 0.0])
         for item in proposal.items:
             key = (item.account, item.analytic_key if not summarized else "")
@@ -326,25 +350,47 @@ class AccountReimbursementLine(models.Model):
                 "amount_currency": self.currency_id.round(amount_currency),
                 "balance": company_currency.round(balance),
                 "analytic_distribution": analytics.get(analytic_key) if analytic_key else False,
+                "tax_ids": [Command.clear()],
             }
             for (account, analytic_key), (amount_currency, balance) in by_account.items()
             if not (self.currency_id.is_zero(amount_currency) and company_currency.is_zero(balance))
         ]
-        vals_list.append(
-            {
-                "name": label,
-                "partner_id": self.customer_id.id,
-                "account_id": clearing.id,
-                "currency_id": self.currency_id.id,
-                "amount_currency": -bill_clearing_line.amount_currency,
-                "balance": -bill_clearing_line.balance,
-                "analytic_distribution": proposal.analytic,
-            }
-        )
-        difference = company_currency.round(-sum(vals["balance"] for vals in vals_list))
+        clearing_balance = -self._get_bill_clearing_item(bill).balance
+        difference = company_currency.round(-sum(vals["balance"] for vals in vals_list) - clearing_balance)
         if not company_currency.is_zero(difference):
             vals_list.append(self._prepare_exchange_difference_line_vals(difference))
         return vals_list
+
+    def _prepare_clearing_line_vals(self, proposal, bill):
+        """The clearing account at the bill's value, so that the bill's
+        clearing item and this one match to the cent."""
+        self.ensure_one()
+        bill_item = self._get_bill_clearing_item(bill)
+        return {
+            "name": _("Reimbursement of %(customer)s", customer=self.customer_id.name),
+            "partner_id": self.customer_id.id,
+            "account_id": self.company_id.reimbursement_clearing_account_id.id,
+            "currency_id": self.currency_id.id,
+            "amount_currency": -bill_item.amount_currency,
+            "balance": -bill_item.balance,
+            "analytic_distribution": proposal.analytic,
+            "tax_ids": [Command.clear()],
+        }
+
+    def _prepare_shared_clearing_line_vals(self, vals_list):
+        """One clearing item for the company currency reimbursements of a
+        batch (with the same distribution): the entry has one line per
+        customer instead of two, and the bills' clearing items are matched
+        with it. Foreign currency reimbursements keep an item each, so that
+        every bill is matched at its own rate, without exchange difference."""
+        run = self.reimbursement_id
+        return dict(
+            vals_list[0],
+            name=_("Reimbursements of %(run)s", run=run.name),
+            partner_id=False,
+            amount_currency=sum(vals["amount_currency"] for vals in vals_list),
+            balance=sum(vals["balance"] for vals in vals_list),
+        )
 
     def _prepare_exchange_difference_line_vals(self, difference):
         """Exchange gain (credit) or loss (debit) of a foreign currency
@@ -373,60 +419,77 @@ class AccountReimbursementLine(models.Model):
             "amount_currency": difference,
             "balance": difference,
             "analytic_distribution": False,
+            "tax_ids": [Command.clear()],
         }
 
     def _create_transfer_move(self, proposals, bills):
         """One draft transfer entry for these lines, carrying every
         reimbursement's journal items.
 
-        :return: (the entry, per line the entry's items that are its own)
+        :return: (the entry, per line the entry's items that are its own,
+            per line the entry's clearing item matching its bill)
         """
         run = self.reimbursement_id
-        vals_per_line = [
-            line._prepare_transfer_line_vals(proposal, bill)
-            for line, proposal, bill in zip(self, proposals, bills, strict=True)
-        ]
+        own_vals = []
+        clearing_keys = []  # per line: the key of its clearing item's values
+        clearing_vals = {}  # key: the values of the clearing lines it sums
+        for line, proposal, bill in zip(self, proposals, bills, strict=True):
+            own_vals.append(line._prepare_transfer_line_vals(proposal, bill))
+            vals = line._prepare_clearing_line_vals(proposal, bill)
+            if line.currency_id == line.company_currency_id:
+                key = ("shared", analytic_key(proposal.analytic))
+            else:
+                key = ("own", line.id)
+            clearing_keys.append(key)
+            clearing_vals.setdefault(key, []).append(vals)
+        clearing_vals = {
+            key: self._prepare_shared_clearing_line_vals(vals_list) if key[0] == "shared" else vals_list[0]
+            for key, vals_list in clearing_vals.items()
+        }
+        all_vals = [vals for vals_list in own_vals for vals in vals_list] + list(clearing_vals.values())
         move = self.env["account.move"].create(
             {
                 "move_type": "entry",
                 "journal_id": run.company_id.reimbursement_transfer_journal_id.id,
                 "date": run.date,
                 "ref": run.name,
-                "line_ids": [Command.create(vals) for vals_list in vals_per_line for vals in vals_list],
+                "line_ids": [Command.create(vals) for vals in all_vals],
             }
         )
         # The items were created in the order of their values.
         move_lines = move.line_ids.sorted("id")
+        if len(move_lines) != len(all_vals):
+            raise UserError(_("The transfer entry %(move)s has unexpected lines.", move=move.display_name))
         lines_per_line = []
         start = 0
-        for vals_list in vals_per_line:
+        for vals_list in own_vals:
             lines_per_line.append(move_lines[start : start + len(vals_list)])
             start += len(vals_list)
-        if start != len(move_lines):
-            raise UserError(_("The transfer entry %(move)s has unexpected lines.", move=move.display_name))
-        return move, lines_per_line
+        clearing_items = dict(zip(clearing_vals, move_lines[start:], strict=True))
+        return move, lines_per_line, [clearing_items[key] for key in clearing_keys]
 
     def _post_moves(self, moves):
         """Post the bills and the transfer entry of these lines in one call."""
         moves.action_post()
 
-    def _reconcile_moves(self, proposals, bills, transfer_lines):
+    def _reconcile_moves(self, proposals, bills, transfer_lines, clearing_items):
         """Settle each customer's items with its transfer journal items, and
         the transfer entry's clearing items with the bills', in one batch.
 
         :return: per line, the reconciliations made (cancelling the
             reimbursement removes exactly these)
         """
-        clearing = self.company_id.reimbursement_clearing_account_id
         # Reconciling changes which items match and their residuals, none of
         # the documents' lines: Odoo's sync of their tax and payment term
         # lines (a fifth of the posting time here) has nothing to do, as for
         # the payments and cash basis entries where core skips it too.
         AccountMoveLine = self.env["account.move.line"].with_context(skip_invoice_sync=True)
-        bills = bills.with_env(AccountMoveLine.env)
         plan = []
         items_per_line = []
-        for proposal, bill, own_lines in zip(proposals, bills, transfer_lines, strict=True):
+        bill_items_per_clearing = defaultdict(lambda: AccountMoveLine)
+        for line, proposal, bill, own_lines, clearing_item in zip(
+            self, proposals, bills, transfer_lines, clearing_items, strict=True
+        ):
             items_by_account = defaultdict(list)
             for item in proposal.items:
                 items_by_account[item.account].append(item.line_id)
@@ -435,10 +498,12 @@ class AccountReimbursementLine(models.Model):
                 AccountMoveLine.browse(line_ids) + own_lines.filtered(lambda aml, acc=account: aml.account_id == acc)
                 for account, line_ids in items_by_account.items()
             ]
-            line_plan.append((bill.line_ids + own_lines).filtered(lambda aml: aml.account_id == clearing))
             plan += line_plan
-            items_per_line.append(AccountMoveLine.union(*line_plan))
-        all_items = AccountMoveLine.union(*items_per_line)
+            bill_item = line._get_bill_clearing_item(bill).with_env(AccountMoveLine.env)
+            bill_items_per_clearing[clearing_item.with_env(AccountMoveLine.env)] += bill_item
+            items_per_line.append(AccountMoveLine.union(*line_plan, bill_item))
+        plan += [clearing_item + bill_items for clearing_item, bill_items in bill_items_per_clearing.items()]
+        all_items = AccountMoveLine.union(*items_per_line, *bill_items_per_clearing)
         # Odoo reads the plan's items in one query for the batch, not one per customer.
         plan = [items.with_prefetch(all_items._prefetch_ids) for items in plan]
         # Earlier partial payments of these items stay when a run is cancelled.
@@ -455,6 +520,8 @@ class AccountReimbursementLine(models.Model):
                     items=", ".join(not_settled.mapped("display_name")),
                 )
             )
+        # A line's own items (its settled items, its transfer items, its
+        # bill's clearing item) carry exactly the reconciliations it made.
         return [(items.matched_debit_ids | items.matched_credit_ids) - partials_before for items in items_per_line]
 
     def _log_on_moves(self, moves):
@@ -500,10 +567,35 @@ class AccountReimbursementLine(models.Model):
             company._check_reimbursement_lock_dates(date)
 
     def _prepare_cancel_move_vals(self):
-        """Entry reversing this reimbursement's transfer journal items, at
-        the run date so that every period shows the credit and the clearing
-        account as if the reimbursement had never been made."""
+        """Entry reversing this reimbursement's transfer journal items, and
+        its share of the clearing item, at the run date so that every period
+        shows the credit and the clearing account as if the reimbursement
+        had never been made."""
         self.ensure_one()
+        reversed_items = [
+            {
+                "name": item.name,
+                "partner_id": item.partner_id.id,
+                "account_id": item.account_id.id,
+                "currency_id": item.currency_id.id,
+                "amount_currency": -item.amount_currency,
+                "balance": -item.balance,
+                "analytic_distribution": item.analytic_distribution,
+                "tax_ids": [Command.clear()],
+            }
+            for item in self.transfer_line_ids.sorted("id")
+        ]
+        bill_item = self._get_bill_clearing_item()
+        clearing_share = {
+            "name": _("Reimbursement of %(customer)s", customer=self.customer_id.name),
+            "partner_id": self.customer_id.id,
+            "account_id": bill_item.account_id.id,
+            "currency_id": bill_item.currency_id.id,
+            "amount_currency": bill_item.amount_currency,
+            "balance": bill_item.balance,
+            "analytic_distribution": bill_item.analytic_distribution,
+            "tax_ids": [Command.clear()],
+        }
         return {
             "move_type": "entry",
             "journal_id": self.company_id.reimbursement_transfer_journal_id.id,
@@ -513,20 +605,7 @@ class AccountReimbursementLine(models.Model):
                 run=self.reimbursement_id.name,
                 customer=self.customer_id.name,
             ),
-            "line_ids": [
-                Command.create(
-                    {
-                        "name": item.name,
-                        "partner_id": item.partner_id.id,
-                        "account_id": item.account_id.id,
-                        "currency_id": item.currency_id.id,
-                        "amount_currency": -item.amount_currency,
-                        "balance": -item.balance,
-                        "analytic_distribution": item.analytic_distribution,
-                    }
-                )
-                for item in self.transfer_line_ids
-            ],
+            "line_ids": [Command.create(vals) for vals in [*reversed_items, clearing_share]],
         }
 
     def _create_cancel_moves(self):
@@ -536,12 +615,17 @@ class AccountReimbursementLine(models.Model):
 
     def _reconcile_cancel_moves(self, cancel_moves):
         """Settle each transfer journal item with its reversal (all but an
-        exchange difference, whose account is not reconcilable)."""
+        exchange difference, whose account is not reconcilable), and the
+        clearing item with the reversals of the cancelled shares."""
         plan = []
+        shares_per_clearing = defaultdict(lambda: self.env["account.move.line"])
         for line, move in zip(self, cancel_moves, strict=True):
-            for item, reversal in zip(line.transfer_line_ids, move.line_ids, strict=True):
+            reversals = move.line_ids.sorted("id")
+            for item, reversal in zip(line.transfer_line_ids.sorted("id"), reversals, strict=False):
                 if item.account_id.reconcile:
                     plan.append(item + reversal)
+            shares_per_clearing[line.clearing_line_id] += reversals[-1]
+        plan += [clearing_item + shares for clearing_item, shares in shares_per_clearing.items()]
         self.env["account.move.line"]._reconcile_plan(plan)
 
     def _log_cancellation(self):

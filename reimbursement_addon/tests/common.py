@@ -163,7 +163,13 @@ class ReimbursementCommon(AccountTestInvoicingCommon):
         self.assertEqual(line.transfer_move_id.state, "posted")
         self.assertEqual(line.transfer_move_id.journal_id, self.company.reimbursement_transfer_journal_id)
         self.assertLessEqual(line.transfer_line_ids.move_id, line.transfer_move_id)
-        clearing_lines = (bill.line_ids + line.transfer_line_ids).filtered(lambda aml: aml.account_id == self.clearing)
-        self.assertEqual(len(clearing_lines), 2)
-        self.assertTrue(all(clearing_lines.mapped("reconciled")))
+        self.assertFalse(line.transfer_line_ids.filtered(lambda aml: aml.account_id == self.clearing))
+        self.assertRecordValues(
+            line.clearing_line_id,
+            [{"move_id": line.transfer_move_id.id, "account_id": self.clearing.id, "reconciled": True}],
+        )
+        bill_clearing = bill.line_ids.filtered(lambda aml: aml.account_id == self.clearing)
+        self.assertEqual(len(bill_clearing), 1)
+        self.assertTrue(bill_clearing.reconciled)
+        self.assertIn(bill_clearing, line.clearing_line_id.full_reconcile_id.reconciled_line_ids)
         self.assertEqual(self._account_balance(self.clearing), 0.0)

@@ -46,6 +46,10 @@ class TestReimbursementCancellation(ReimbursementCommon):
         self.assertEqual(line.cancel_move_id.date, line.date)
         reconcilable = line.transfer_line_ids.filtered("account_id.reconcile")
         self.assertTrue(all(reconcilable.mapped("reconciled")))
+        self.assertTrue(line.clearing_line_id.reconciled)
+        share = line.cancel_move_id.line_ids.filtered(lambda aml: aml.account_id == self.clearing)
+        self.assertTrue(share.reconciled)
+        self.assertIn(share, line.clearing_line_id.full_reconcile_id.reconciled_line_ids)
         self.assertEqual(self._account_balance(self.clearing), 0.0)
 
     def test_cancel_restores_open_items_exactly(self):
@@ -106,10 +110,22 @@ class TestReimbursementCancellation(ReimbursementCommon):
         kept_line = run.line_ids.filtered(lambda line: line.customer_id == kept)
         cancelled_line = run.line_ids - kept_line
 
+        # Both share the batch's clearing item: 100 against the two bills.
+        self.assertEqual(kept_line.clearing_line_id, cancelled_line.clearing_line_id)
+        self.assertEqual(kept_line.clearing_line_id.balance, -100.0)
+
         cancelled_line.action_cancel()
 
         self.assertCancelled(cancelled_line)
         self.assertReimbursed(kept_line, kept, 40.0)
+        self.assertEqual(
+            kept_line.clearing_line_id.full_reconcile_id.reconciled_line_ids,
+            kept_line.clearing_line_id
+            + self.env["account.move.line"].union(
+                *(line.bill_id.line_ids.filtered(lambda aml: aml.account_id == self.clearing) for line in kept_line)
+            )
+            + cancelled_line.cancel_move_id.line_ids.filtered(lambda aml: aml.account_id == self.clearing),
+        )
         self.assertEqual(run.state, "done")
         self.assertEqual(run.amount_total, 40.0)
         self.assertEqual(run.customer_count, 1)

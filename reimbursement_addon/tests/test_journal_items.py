@@ -17,7 +17,7 @@ class TestReimbursementJournalItems(ReimbursementCommon):
         return line.bill_id.line_ids.sorted("balance")
 
     def _transfer_items(self, line):
-        return line.transfer_line_ids.sorted("balance")
+        return (line.transfer_line_ids | line.clearing_line_id).sorted("balance")
 
     def test_base_case(self):
         customer = self._customer("Items Base")
@@ -52,7 +52,7 @@ class TestReimbursementJournalItems(ReimbursementCommon):
             [
                 {
                     "account_id": self.clearing.id,
-                    "partner_id": customer.id,
+                    "partner_id": False,
                     "currency_id": self.usd.id,
                     "amount_currency": -70.0,
                     "balance": -70.0,
@@ -156,7 +156,7 @@ class TestReimbursementJournalItems(ReimbursementCommon):
             [
                 {
                     "account_id": self.clearing.id,
-                    "partner_id": customer.id,
+                    "partner_id": False,
                     "amount_currency": -40.0,
                     "balance": -40.0,
                     "analytic_distribution": analytic,
@@ -185,7 +185,7 @@ class TestReimbursementJournalItems(ReimbursementCommon):
                 },
                 {
                     "account_id": self.clearing.id,
-                    "partner_id": customer.id,
+                    "partner_id": False,
                     "amount_currency": -25.0,
                     "balance": -25.0,
                     "analytic_distribution": False,
@@ -194,3 +194,46 @@ class TestReimbursementJournalItems(ReimbursementCommon):
             ],
         )
         self.assertEqual(self._open_residual(customer), 0.0)
+
+    def test_clearing_item_shared_in_company_currency(self):
+        """The company currency reimbursements of a batch are matched with
+        one clearing item; a foreign currency one keeps its own, so that its
+        bill is matched at its own rate."""
+        first = self._customer("Items Shared One")
+        second = self._customer("Items Shared Two")
+        euro = self._customer("Items Shared Euro")
+        self._credit_note(first, 70.0)
+        self._credit_note(second, 30.0)
+        self._credit_note(euro, 300.0, currency=self.eur)
+
+        run = self._reimburse(first + second + euro)
+
+        lines = {line.customer_id: line for line in run.line_ids}
+        shared = lines[first].clearing_line_id
+        self.assertEqual(lines[second].clearing_line_id, shared)
+        self.assertRecordValues(
+            shared,
+            [
+                {
+                    "name": f"Reimbursements of {run.name}",
+                    "account_id": self.clearing.id,
+                    "partner_id": False,
+                    "currency_id": self.usd.id,
+                    "amount_currency": -100.0,
+                    "balance": -100.0,
+                    "reconciled": True,
+                }
+            ],
+        )
+        bill_items = (lines[first].bill_id + lines[second].bill_id).line_ids.filtered(
+            lambda aml: aml.account_id == self.clearing
+        )
+        self.assertEqual(shared.full_reconcile_id.reconciled_line_ids, shared + bill_items)
+        self.assertRecordValues(
+            lines[euro].clearing_line_id,
+            [{"partner_id": euro.id, "currency_id": self.eur.id, "amount_currency": -300.0, "balance": -120.0}],
+        )
+        # Two receivable items, one shared clearing item, and the euro
+        # customer's receivable, exchange gain and clearing items.
+        self.assertEqual(len(run.line_ids.transfer_move_id.line_ids), 6)
+        self.assertEqual(self._account_balance(self.clearing), 0.0)

@@ -114,7 +114,8 @@ class TestReimbursement(ReimbursementCommon):
         self.assertEqual(difference.balance, balance)
         self.assertEqual(difference.currency_id, self.company.currency_id)
         self.assertEqual(difference.partner_id, line.customer_id)
-        self.assertAlmostEqual(sum(line.transfer_line_ids.mapped("balance")), 0.0, places=2)
+        own_items = line.transfer_line_ids | line.clearing_line_id
+        self.assertAlmostEqual(sum(own_items.mapped("balance")), 0.0, places=2)
         exchange_journal = self.company.currency_exchange_journal_id
         self.assertFalse(
             self.env["account.move.line"].search_count(
@@ -370,8 +371,9 @@ class TestReimbursement(ReimbursementCommon):
         self.assertReimbursed(run.line_ids, customer, 130.0)
         self.assertEqual(
             sorted(run.line_ids.transfer_line_ids.mapped(lambda aml: (aml.account_id.id, aml.balance))),
-            sorted([(self.receivable.id, 100.0), (other_receivable.id, 30.0), (self.clearing.id, -130.0)]),
+            sorted([(self.receivable.id, 100.0), (other_receivable.id, 30.0)]),
         )
+        self.assertEqual(run.line_ids.clearing_line_id.balance, -130.0)
         self.assertEqual(self._open_residual(customer), 0.0)
 
     def test_not_summarized_offsets_debits_of_another_account(self):
@@ -390,8 +392,9 @@ class TestReimbursement(ReimbursementCommon):
         self.assertEqual(run.line_ids.account_id, self.receivable)
         self.assertEqual(
             sorted(run.line_ids.transfer_line_ids.mapped(lambda aml: (aml.account_id.id, aml.balance))),
-            sorted([(self.receivable.id, 140.0), (other_receivable.id, -30.0), (self.clearing.id, -110.0)]),
+            sorted([(self.receivable.id, 140.0), (other_receivable.id, -30.0)]),
         )
+        self.assertEqual(run.line_ids.clearing_line_id.balance, -110.0)
         self.assertEqual(self._open_residual(customer), 0.0)
 
     def test_not_summarized_gross_keeps_debits_open(self):
@@ -640,7 +643,9 @@ class TestReimbursement(ReimbursementCommon):
         ):
             self.assertReimbursed(line, customer, amount, currency=currency)
             self.assertEqual(line.transfer_line_ids.partner_id, customer)
-        self.assertEqual(run.line_ids.transfer_move_id.line_ids, run.line_ids.transfer_line_ids)
+        self.assertEqual(
+            run.line_ids.transfer_move_id.line_ids, run.line_ids.transfer_line_ids | run.line_ids.clearing_line_id
+        )
 
     def test_documents_name_their_run_in_chatter(self):
         customer = self._customer("Chatter Link")
