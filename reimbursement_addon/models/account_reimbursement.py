@@ -65,7 +65,7 @@ def check_engine_write(records, vals):
 class AccountReimbursement(models.Model):
     _name = "account.reimbursement"
     _description = "Customer Reimbursement Run"
-    _inherit = ["mail.thread"]
+    _inherit = ["mail.thread", "mail.activity.mixin"]
     _order = "date desc, id desc"
     _check_company_auto = True
 
@@ -96,6 +96,14 @@ class AccountReimbursement(models.Model):
         copy=False,
         tracking=True,
     )
+    approved_by_id = fields.Many2one(
+        comodel_name="res.users",
+        readonly=True,
+        copy=False,
+        help="The accounting manager who approved and posted the run, when its company wants four eyes.",
+    )
+    approval_date = fields.Datetime(readonly=True, copy=False)
+    approval_required = fields.Boolean(related="company_id.reimbursement_approval_required")
     state = fields.Selection(
         selection=[
             ("draft", "Draft"),
@@ -168,6 +176,16 @@ class AccountReimbursement(models.Model):
     bill_count = fields.Integer(compute="_compute_move_counts")
     transfer_move_count = fields.Integer(compute="_compute_move_counts")
     skipped_count = fields.Integer(string="Skipped", compute="_compute_move_counts")
+    posted_bill_count = fields.Integer(
+        string="Bills to Pay",
+        compute="_compute_move_counts",
+        help="Vendor bills of the run's posted reimbursements (not cancelled).",
+    )
+    paid_bill_count = fields.Integer(
+        string="Bills Paid",
+        compute="_compute_move_counts",
+        help="Vendor bills of the run's posted reimbursements that are paid.",
+    )
 
     @api.depends("line_ids.amount_company_currency", "line_ids.customer_id", "line_ids.state")
     def _compute_totals(self):
@@ -190,6 +208,10 @@ class AccountReimbursement(models.Model):
             run.bill_count = len(run.line_ids.bill_id)
             run.transfer_move_count = len(run.line_ids.transfer_move_id)
             run.skipped_count = len(run.line_ids.filtered(lambda line: line.state == "skipped"))
+            posted = run.line_ids.filtered(lambda line: line.state == "done")
+            run.posted_bill_count = len(posted.bill_id)
+            paid = posted.filtered(lambda line: line.payment_state in ("paid", "in_payment"))
+            run.paid_bill_count = len(paid.bill_id)
 
     @api.model_create_multi
     def create(self, vals_list):
@@ -247,11 +269,28 @@ class AccountReimbursement(models.Model):
                 posted.action_cancel()
             engine.line_ids.filtered(lambda line: line.state == "draft").write({"state": "cancelled"})
             engine.filtered(lambda run: run.state != "cancelled").write({"state": "cancelled"})
+            self.activity_unlink(["reimbursement_addon.mail_activity_type_reimbursement_approval"])
         return True
 
     def action_print(self):
         """Print the Reimbursement report of these runs."""
         return self.env.ref("reimbursement_addon.action_report_reimbursement").report_action(self.line_ids)
+
+    def action_register_payment(self):
+        """Pay the vendor bills of these runs that are posted and not paid
+        yet, with Odoo's payment wizard: one payment per vendor."""
+        bills = self._get_bills_to_pay()
+        if not bills:
+            raise UserError(_("Every vendor bill of these runs is paid: there is nothing left to pay."))
+        action = bills.action_register_payment()
+        action["context"] = {**action["context"], "default_group_payment": True}
+        return action
+
+    def _get_bills_to_pay(self):
+        lines = self.line_ids.filtered(lambda line: line.state == "done")
+        return lines.bill_id.filtered(
+            lambda bill: bill.state == "posted" and bill.payment_state in ("not_paid", "partial")
+        )
 
     def action_open_bills(self):
         """Open the vendor bills of these runs."""
@@ -623,6 +662,7 @@ class AccountReimbursement(models.Model):
                         run=run.name,
                     )
                 )
+            run._check_approval()
             lines = lines_to_post[run] = run._get_lines_to_post()
             if not lines:
                 raise UserError(_("%(run)s has no reimbursement left to post.", run=run.name))
@@ -631,6 +671,8 @@ class AccountReimbursement(models.Model):
             run._check_currency_rates(lines.currency_id)
         for run, lines in lines_to_post.items():
             run = run.with_context(**{ENGINE: True})
+            if run.approval_required and not run.approved_by_id:
+                run._approve()
             run.write(
                 {
                     "posted_by_id": self.env.user.id,
@@ -648,6 +690,77 @@ class AccountReimbursement(models.Model):
                     run._post_lines(lines)
                     run._finish_posting()
         return self
+
+    # ------------------------------------------------------------------
+    # Four eyes
+    # ------------------------------------------------------------------
+
+    def _check_approval(self):
+        """With four eyes, refuse that the accounting manager who proposed
+        the run posts it."""
+        for run in self:
+            if run.approval_required and run.user_id == self.env.user:
+                raise UserError(
+                    _(
+                        "You proposed %(run)s: %(company)s wants another accounting manager to approve and post it.",
+                        run=run.name,
+                        company=run.company_id.display_name,
+                    )
+                )
+
+    def _get_reviewers(self):
+        """Who approves this run: the company's reviewer, unless that is who
+        proposed it, else the company's other accounting managers."""
+        self.ensure_one()
+        reviewer = self.company_id.reimbursement_responsible_id
+        if reviewer and reviewer != self.user_id:
+            return reviewer
+        managers = self.env.ref("account.group_account_manager").sudo().users
+        return managers.filtered(
+            lambda user: self.company_id in user.company_ids and not user.share and user != self.user_id
+        ).with_env(self.env)
+
+    def _request_approval(self):
+        """Ask the reviewers to approve these draft runs, with an activity
+        each, and say so in the chatter."""
+        for run in self:
+            reviewers = run._get_reviewers()
+            if not reviewers:
+                raise UserError(
+                    _(
+                        "%(company)s wants four eyes on reimbursements, but has no other accounting manager "
+                        "to approve %(run)s. Give another user the Accounting Administrator rights, or turn "
+                        "the approval off in Settings.",
+                        company=run.company_id.display_name,
+                        run=run.name,
+                    )
+                )
+            note = _(
+                "%(user)s proposed this reimbursement run: review its lines, then click Reimburse to approve "
+                "and post it.",
+                user=run.user_id.name,
+            )
+            for reviewer in reviewers:
+                run.activity_schedule(
+                    "reimbursement_addon.mail_activity_type_reimbursement_approval",
+                    user_id=reviewer.id,
+                    note=escape(note),
+                )
+            run._message_log(
+                body=escape(
+                    _(
+                        "Waiting for the approval of %(reviewers)s.",
+                        reviewers=", ".join(reviewers.mapped("name")),
+                    )
+                )
+            )
+
+    def _approve(self):
+        """Record who approves this run, now, and close the review."""
+        self.ensure_one()
+        self.write({"approved_by_id": self.env.user.id, "approval_date": fields.Datetime.now()})
+        self.activity_unlink(["reimbursement_addon.mail_activity_type_reimbursement_approval"])
+        self._message_log(body=escape(_("Approved by %(user)s.", user=self.env.user.name)))
 
     def _get_lines_to_post(self):
         self.ensure_one()

@@ -54,6 +54,19 @@ class ResCompany(models.Model):
         "run in the background.",
     )
 
+    reimbursement_approval_required = fields.Boolean(
+        string="Reimbursements Need Approval",
+        help="Four eyes: a run is posted only by an accounting manager other than the one who proposed it.",
+    )
+    reimbursement_responsible_id = fields.Many2one(
+        comodel_name="res.users",
+        string="Reimbursement Reviewer",
+        check_company=True,
+        domain="[('share', '=', False)]",
+        help="Who is asked to review and approve the runs proposed in this company; when empty, or "
+        "when the reviewer proposed the run, the company's other accounting managers are asked.",
+    )
+
     @api.constrains("reimbursement_min_amount")
     def _check_reimbursement_min_amount(self):
         for company in self:

@@ -29,3 +29,11 @@ class ResConfigSettings(models.TransientModel):
         related="company_id.reimbursement_background_threshold",
         readonly=False,
     )
+    reimbursement_approval_required = fields.Boolean(
+        related="company_id.reimbursement_approval_required",
+        readonly=False,
+    )
+    reimbursement_responsible_id = fields.Many2one(
+        related="company_id.reimbursement_responsible_id",
+        readonly=False,
+    )

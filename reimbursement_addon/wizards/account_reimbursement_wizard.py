@@ -132,11 +132,14 @@ class AccountReimbursementWizard(models.TransientModel):
     def action_reimburse(self):
         """Make the run of the selected reimbursements and post it: in this
         call up to the company's background threshold, else in the
-        background. Opens the run."""
+        background. With four eyes, the run stays a draft that waits for
+        another accounting manager's approval. Opens the run."""
         # All or nothing, even for a caller that catches the error and goes
         # on in the same transaction: a failure takes back the whole run.
         with self.env.cr.savepoint():
-            run = self._create_run()._post()
+            run = self._create_run()
+            if not run.approval_required:
+                run._post()
         return run._get_form_action()
 
     # ------------------------------------------------------------------
@@ -160,7 +163,8 @@ class AccountReimbursementWizard(models.TransientModel):
         return self.env["account.reimbursement"].new(self._prepare_reimbursement_vals())
 
     def _create_run(self):
-        """Create the draft run of the selected reimbursements.
+        """Create the draft run of the selected reimbursements; with four
+        eyes, its reviewers are asked to approve it.
 
         :return: the run
         """
@@ -181,6 +185,8 @@ class AccountReimbursementWizard(models.TransientModel):
         run = self.env["account.reimbursement"].create(self._prepare_reimbursement_vals())
         run._create_lines(proposals)
         run._log_proposal(skipped)
+        if run.approval_required:
+            run._request_approval()
         return run
 
     def _select_previewed(self, proposals):
