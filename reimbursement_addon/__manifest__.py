@@ -18,6 +18,7 @@
         "data/ir_sequence_data.xml",
         "data/ir_cron_data.xml",
         "data/mail_activity_type_data.xml",
+        "data/mail_template_data.xml",
         "views/account_reimbursement_views.xml",
         "views/res_partner_views.xml",
         "views/res_config_settings_views.xml",

@@ -128,6 +128,13 @@ class AccountReimbursement(models.Model):
     )
     offset_debits = fields.Boolean(string="Settle Open Debits First", readonly=True)
     partner_domain = fields.Char(string="Records to Include", readonly=True, default="[]")
+    notify_customers = fields.Boolean(
+        string="Send Remittance Advice",
+        readonly=True,
+        default=lambda self: self.env.company.reimbursement_notify_customers,
+        help="Each reimbursed customer with an e-mail address gets a remittance advice once its "
+        "reimbursement is posted.",
+    )
     min_amount = fields.Monetary(
         string="Minimum Reimbursement",
         currency_field="company_currency_id",
@@ -813,6 +820,8 @@ class AccountReimbursement(models.Model):
             # Partners' ranks grow in one update for the batch.
             with self.env["res.partner"]._batch_rank_updates():
                 to_post._post_reimbursements([proposals[line] for line in to_post])
+            if run.notify_customers:
+                to_post._queue_remittance_advice()
         run.progress_done += len(lines)
         return to_post
 
@@ -896,7 +905,22 @@ class AccountReimbursement(models.Model):
             )
             if len(skipped) > SKIPPED_NAMES_SHOWN:
                 body += Markup("<br/>") + escape(_("and %(count)s more", count=len(skipped) - SKIPPED_NAMES_SHOWN))
+        if self.notify_customers:
+            body += self._format_customers_without_email(done)
         self._message_log(body=body)
+
+    def _format_customers_without_email(self, lines):
+        """The customers of ``lines`` who get no remittance advice, for want
+        of an e-mail address."""
+        without = lines.customer_id.filtered(lambda customer: not customer.email)
+        if not without:
+            return Markup()
+        names = ", ".join(without[:SKIPPED_NAMES_SHOWN].mapped("display_name"))
+        if len(without) > SKIPPED_NAMES_SHOWN:
+            names = _("%(names)s and %(count)s more", names=names, count=len(without) - SKIPPED_NAMES_SHOWN)
+        return Markup("<br/>") + escape(
+            _("No remittance advice for these customers, who have no e-mail address: %(names)s", names=names)
+        )
 
     # ------------------------------------------------------------------
     # Posting in the background

@@ -141,6 +141,24 @@ class AccountReimbursementLine(models.Model):
         "settled before it was posted, and nothing was posted for it. Cancelled: posted, then cancelled.",
     )
     skip_reason = fields.Char(readonly=True, copy=False)
+    advice_bank_account = fields.Char(
+        string="Paid to Bank Account",
+        compute="_compute_advice_values",
+        help="The bill's bank account, masked but for its last four characters, as the remittance advice shows it.",
+    )
+    advice_credit_documents = fields.Char(
+        string="Credit Documents",
+        compute="_compute_advice_values",
+        help="The documents of the credits this reimbursement pays back (credit notes, payments).",
+    )
+
+    @api.depends("bill_id.partner_bank_id.acc_number", "source_line_ids")
+    def _compute_advice_values(self):
+        for line in self:
+            number = (line.bill_id.partner_bank_id.acc_number or "").replace(" ", "")
+            line.advice_bank_account = f"**** {number[-4:]}" if number else False
+            credits = line.source_line_ids.filtered(lambda item: item.balance < 0)
+            line.advice_credit_documents = ", ".join(credits.move_id.sorted("id").mapped("name"))
 
     def write(self, vals):
         check_engine_write(self, vals)
@@ -523,6 +541,15 @@ class AccountReimbursementLine(models.Model):
         # A line's own items (its settled items, its transfer items, its
         # bill's clearing item) carry exactly the reconciliations it made.
         return [(items.matched_debit_ids | items.matched_credit_ids) - partials_before for items in items_per_line]
+
+    def _queue_remittance_advice(self):
+        """Queue in Odoo's mail queue the remittance advice of these posted
+        reimbursements whose customer has an e-mail address, in the
+        customer's language; the mail cron sends them."""
+        lines = self.filtered(lambda line: line.state == "done" and line.customer_id.email)
+        if lines:
+            template = self.env.ref("reimbursement_addon.mail_template_reimbursement_advice")
+            template.send_mail_batch(lines.ids)
 
     def _log_on_moves(self, moves):
         run = self.reimbursement_id

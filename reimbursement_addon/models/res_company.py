@@ -54,6 +54,11 @@ class ResCompany(models.Model):
         "run in the background.",
     )
 
+    reimbursement_notify_customers = fields.Boolean(
+        string="Send Remittance Advice",
+        help="Default of new runs: once a customer's reimbursement is posted, the customer gets an e-mail "
+        "saying what is paid back, from which credit, and to which bank account.",
+    )
     reimbursement_approval_required = fields.Boolean(
         string="Reimbursements Need Approval",
         help="Four eyes: a run is posted only by an accounting manager other than the one who proposed it.",

@@ -37,3 +37,7 @@ class ResConfigSettings(models.TransientModel):
         related="company_id.reimbursement_responsible_id",
         readonly=False,
     )
+    reimbursement_notify_customers = fields.Boolean(
+        related="company_id.reimbursement_notify_customers",
+        readonly=False,
+    )

@@ -196,3 +196,32 @@ class TestBackgroundPosting(ReimbursementCommon):
     def test_nothing_to_post(self):
         self.assertEqual(self._run_cron(), {"done": 0, "remaining": 0})
         self.assertFalse(self._triggers())
+
+    def test_background_run_queues_the_advice_batch_by_batch(self):
+        """The remittance advice of each batch is queued with it, so that a
+        customer is told only of what was posted and committed."""
+        self.customers[:4].write({"email": "customer@background.example"})
+        run = self._reimburse(self.customers, notify_customers=True)
+
+        def advice_for(lines):
+            return self.env["mail.mail"].search(
+                [("model", "=", "account.reimbursement.line"), ("res_id", "in", lines.ids)]
+            )
+
+        self._run_cron()
+        posted = run.line_ids.filtered(lambda line: line.state == "done")
+        self.assertEqual(len(posted), 2)
+        self.assertEqual(advice_for(run.line_ids), advice_for(posted))
+        self.assertEqual(len(advice_for(posted)), 2)
+
+        self._run_cron()
+        self._run_cron()
+
+        self.assertEqual(run.state, "done")
+        mails = advice_for(run.line_ids)
+        self.assertEqual(mails.recipient_ids, self.customers[:4])
+        self.assertEqual(set(mails.mapped("state")), {"outgoing"})
+        self.assertIn(
+            f"who have no e-mail address: {self.customers[4].name}",
+            self._chatter(run),
+        )

@@ -49,6 +49,12 @@ class AccountReimbursementWizard(models.TransientModel):
         help="Which customers may be reimbursed, as a filter on contacts (for example "
         "by country, tag or salesperson). Empty: every customer with a credit balance.",
     )
+    notify_customers = fields.Boolean(
+        string="Send Remittance Advice",
+        default=lambda self: self.env.company.reimbursement_notify_customers,
+        help="E-mail each reimbursed customer, once its reimbursement is posted, what is paid back, from "
+        "which credit and to which bank account.",
+    )
     min_amount = fields.Monetary(
         related="company_id.reimbursement_min_amount",
         string="Minimum Reimbursement",
@@ -155,6 +161,7 @@ class AccountReimbursementWizard(models.TransientModel):
             "offset_debits": self.offset_debits,
             "partner_domain": self.partner_domain,
             "min_amount": self.min_amount,
+            "notify_customers": self.notify_customers,
         }
 
     def _new_run(self):

@@ -1,0 +1,145 @@
+import email
+import socket
+import threading
+from contextlib import contextmanager
+from email.policy import default as default_policy
+from unittest.mock import patch
+
+from aiosmtpd.controller import Controller
+
+from odoo.modules import module
+from odoo.tests import tagged
+
+from .common import ReimbursementCommon
+
+
+class SmtpSink:
+    """aiosmtpd handler keeping every message the server accepts."""
+
+    def __init__(self):
+        self.messages = []
+
+    async def handle_DATA(self, server, session, envelope):
+        message = email.message_from_bytes(envelope.content, policy=default_policy)
+        self.messages.append((envelope.rcpt_tos, message))
+        return "250 Message accepted"
+
+
+def _free_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@contextmanager
+def smtp_delivery():
+    """Odoo skips SMTP delivery while a test runs: inside this block it
+    delivers for real, and the mail queue does not commit the test's
+    transaction."""
+    with (
+        patch.object(module, "current_test", False),
+        patch.object(threading.current_thread(), "testing", True, create=True),
+    ):
+        yield
+
+
+@tagged("post_install", "-at_install")
+class TestRemittanceAdvice(ReimbursementCommon):
+    """Each reimbursed customer gets a remittance advice by e-mail, in its
+    language, through Odoo's mail queue and a real SMTP server."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.sink = SmtpSink()
+        cls.smtp = Controller(cls.sink, hostname="127.0.0.1", port=_free_port())
+        cls.smtp.start()
+        cls.addClassCleanup(cls.smtp.stop)
+        cls.env["ir.mail_server"].search([]).active = False
+        cls.env["ir.mail_server"].create(
+            {
+                "name": "Test SMTP on 127.0.0.1",
+                "smtp_host": "127.0.0.1",
+                "smtp_port": cls.smtp.port,
+                "smtp_encryption": "none",
+            }
+        )
+        cls.env["res.lang"]._activate_lang("nb_NO")
+        cls.env["ir.module.module"].search([("name", "=", "reimbursement_addon")])._update_translations(["nb_NO"])
+        cls.company.write({"email": "accounts@reimbursement.example", "reimbursement_notify_customers": True})
+
+    def setUp(self):
+        super().setUp()
+        self.sink.messages.clear()
+
+    def _advice_mails(self, run):
+        return self.env["mail.mail"].search(
+            [("model", "=", "account.reimbursement.line"), ("res_id", "in", run.line_ids.ids)]
+        )
+
+    def _deliver(self, mails):
+        with smtp_delivery():
+            self.env["mail.mail"].process_email_queue(ids=mails.ids)
+
+    def test_advice_in_each_customers_language(self):
+        english = self._customer("Advice English", email="english@customer.example", lang="en_US")
+        norwegian = self._customer("Råd Norsk AS", email="post@norsk.example", lang="nb_NO")
+        self.env["res.partner.bank"].create({"acc_number": "NO93 8601 1117 947", "partner_id": norwegian.id})
+        credit_note = self._credit_note(english, 80.0)
+        self._credit_note(norwegian, 1250.0)
+
+        run = self._reimburse(english + norwegian)
+
+        self.assertTrue(run.notify_customers)
+        mails = self._advice_mails(run)
+        self.assertEqual(len(mails), 2)
+        self.assertEqual(set(mails.mapped("state")), {"outgoing"})
+        self._deliver(mails)
+        self.assertEqual(set(mails.mapped("state")), {"sent"})
+
+        received = {tuple(rcpt_tos): message for rcpt_tos, message in self.sink.messages}
+        self.assertEqual(set(received), {("english@customer.example",), ("post@norsk.example",)})
+        english_mail = received["english@customer.example",]
+        english_line = run.line_ids.filtered(lambda line: line.customer_id == english)
+        self.assertEqual(english_mail["Subject"], f"{self.company.name}: reimbursement of your credit balance")
+        self.assertIn("accounts@reimbursement.example", english_mail["From"])
+        body = english_mail.get_body(("html",)).get_content()
+        self.assertIn("$\xa080.00", body)
+        self.assertIn(credit_note.name, body)
+        self.assertIn(english_line.bill_id.name, body)
+        self.assertIn("please reply to this e-mail with the account", body)
+
+        norwegian_mail = received["post@norsk.example",]
+        self.assertEqual(norwegian_mail["Subject"], f"{self.company.name}: tilbakebetaling av deres kreditsaldo")
+        body = norwegian_mail.get_body(("html",)).get_content()
+        self.assertIn("Kreditsaldoen", body)
+        self.assertIn("1\xa0250,00", body)
+        self.assertIn("**** 7947", body)
+        self.assertNotIn("8601", body)
+
+    def test_customers_without_email_are_named_on_the_run(self):
+        with_email = self._customer("Advice Mailed", email="mailed@customer.example")
+        without_email = self._customer("Advice Unreachable")
+        self._credit_note(with_email, 20.0)
+        self._credit_note(without_email, 35.0)
+
+        run = self._reimburse(with_email + without_email)
+
+        self.assertEqual(self._advice_mails(run).recipient_ids, with_email)
+        self.assertIn(
+            "No remittance advice for these customers, who have no e-mail address: Advice Unreachable",
+            run.message_ids[0].body,
+        )
+        self.assertReimbursed(
+            run.line_ids.filtered(lambda line: line.customer_id == without_email), without_email, 35.0
+        )
+
+    def test_no_advice_when_the_run_does_not_notify(self):
+        customer = self._customer("Advice Silent", email="silent@customer.example")
+        self._credit_note(customer, 15.0)
+
+        run = self._reimburse(customer, notify_customers=False)
+
+        self.assertFalse(run.notify_customers)
+        self.assertFalse(self._advice_mails(run))
+        self.assertReimbursed(run.line_ids, customer, 15.0)
