@@ -762,6 +762,18 @@ class AccountReimbursement(models.Model):
                 )
             )
 
+    def _request_review(self):
+        """Ask the reviewers to review these proposals (a scheduled run), with
+        an activity each."""
+        for run in self:
+            for reviewer in run._get_reviewers():
+                run.activity_schedule(
+                    "mail.mail_activity_data_todo",
+                    user_id=reviewer.id,
+                    summary=_("Review the reimbursement proposal %(run)s", run=run.name),
+                    note=escape(_("Review the lines of this proposal, then click Reimburse to post it.")),
+                )
+
     def _approve(self):
         """Record who approves this run, now, and close the review."""
         self.ensure_one()

@@ -9,6 +9,7 @@ import json
 from dataclasses import dataclass, field
 
 from odoo import models
+from odoo.exceptions import UserError
 
 # Why a customer's credit is not proposed (keys of the "skipped" mapping).
 SKIP_OPEN_DEBITS = "open_debits"
@@ -77,3 +78,8 @@ class Skipped:
     customer: models.BaseModel
     currency: models.BaseModel | None = None
     amount: float = 0.0
+
+
+class NothingToReimburse(UserError):
+    """No customer of the selection has a credit to reimburse: no run is
+    made (a scheduled run just waits for its next date)."""

@@ -1,6 +1,16 @@
+import logging
+
+from dateutil.relativedelta import relativedelta
+
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.tools import format_date
+
+from .reimbursement_proposal import NothingToReimburse
+
+_logger = logging.getLogger(__name__)
+
+SCHEDULE_INTERVALS = {"weekly": relativedelta(weeks=1), "monthly": relativedelta(months=1)}
 
 
 class ResCompany(models.Model):
@@ -54,6 +64,48 @@ class ResCompany(models.Model):
         "run in the background.",
     )
 
+    reimbursement_summarize_customer = fields.Boolean(
+        string="Summarize Customers",
+        default=True,
+        help="Default of new runs and the option of scheduled ones: one reimbursement per customer and "
+        "currency (checked), or per customer, currency, receivable account and analytic distribution.",
+    )
+    reimbursement_include_debit_customers = fields.Boolean(
+        string="Include Customers with Outstanding Debit Transactions",
+        help="Default of new runs and the option of scheduled ones.",
+    )
+    reimbursement_offset_debits = fields.Boolean(
+        string="Settle Open Debits First",
+        default=True,
+        help="Default of new runs and the option of scheduled ones.",
+    )
+    reimbursement_partner_domain = fields.Char(
+        string="Customers to Include",
+        default="[]",
+        help="Default of new runs and the option of scheduled ones: which customers may be reimbursed.",
+    )
+    reimbursement_schedule = fields.Selection(
+        selection=[
+            ("off", "Off"),
+            ("propose", "Propose a run to review"),
+            ("post", "Reimburse"),
+        ],
+        string="Scheduled Reimbursement",
+        default="off",
+        required=True,
+        help="What the scheduled job does when the next date comes: nothing, a draft run with an activity "
+        "to review it, or a posted run (left for approval when reimbursements need approval).",
+    )
+    reimbursement_schedule_interval = fields.Selection(
+        selection=[("weekly", "Every week"), ("monthly", "Every month")],
+        string="Scheduled Every",
+        default="monthly",
+        required=True,
+    )
+    reimbursement_next_date = fields.Date(
+        string="Next Scheduled Reimbursement",
+        help="When the scheduled job next makes a run for this company; it then moves on by the interval.",
+    )
     reimbursement_notify_customers = fields.Boolean(
         string="Send Remittance Advice",
         help="Default of new runs: once a customer's reimbursement is posted, the customer gets an e-mail "
@@ -139,6 +191,59 @@ class ResCompany(models.Model):
                         account=clearing.display_name,
                     )
                 )
+
+    @api.model
+    def _cron_scheduled_reimbursements(self):
+        """Make the scheduled run of each company whose next date has come,
+        with the company's default options, then move its next date on. A
+        company that fails is logged and tried again the next day; the
+        others go on."""
+        today = fields.Date.context_today(self)
+        companies = self.search([("reimbursement_schedule", "!=", "off"), ("reimbursement_next_date", "<=", today)])
+        for company in companies:
+            try:
+                with self.env.cr.savepoint():
+                    run = company._make_scheduled_reimbursement(today)
+            except NothingToReimburse as error:
+                _logger.info("Scheduled customer reimbursement of %s: %s", company.name, error)
+            except Exception:
+                _logger.exception("Scheduled customer reimbursement of %s failed", company.name)
+                continue
+            else:
+                _logger.info("Scheduled customer reimbursement of %s: %s made", company.name, run.name)
+            company._move_reimbursement_next_date(today)
+
+    def _make_scheduled_reimbursement(self, date):
+        """This company's scheduled run, dated ``date``: a proposal whose
+        reviewers get an activity, or a posted run (left for approval when
+        the company wants four eyes).
+
+        :return: the run
+        """
+        self.ensure_one()
+        wizard = (
+            self.env["account.reimbursement.wizard"]
+            .with_company(self)
+            .with_context(allowed_company_ids=self.ids, active_model=False, active_ids=[])
+            .create({"date": date})
+        )
+        run = wizard._create_run()
+        if run.approval_required:
+            return run
+        if self.reimbursement_schedule == "post":
+            run._post()
+        else:
+            run._request_review()
+        return run
+
+    def _move_reimbursement_next_date(self, today):
+        """The next date, moved on by the interval until it is after today."""
+        for company in self:
+            interval = SCHEDULE_INTERVALS[company.reimbursement_schedule_interval]
+            next_date = company.reimbursement_next_date
+            while next_date <= today:
+                next_date += interval
+            company.reimbursement_next_date = next_date
 
     def _check_reimbursement_lock_dates(self, date):
         """Refuse a reimbursement, or its cancellation, dated inside a lock

@@ -41,3 +41,31 @@ class ResConfigSettings(models.TransientModel):
         related="company_id.reimbursement_notify_customers",
         readonly=False,
     )
+    reimbursement_summarize_customer = fields.Boolean(
+        related="company_id.reimbursement_summarize_customer",
+        readonly=False,
+    )
+    reimbursement_include_debit_customers = fields.Boolean(
+        related="company_id.reimbursement_include_debit_customers",
+        readonly=False,
+    )
+    reimbursement_offset_debits = fields.Boolean(
+        related="company_id.reimbursement_offset_debits",
+        readonly=False,
+    )
+    reimbursement_partner_domain = fields.Char(
+        related="company_id.reimbursement_partner_domain",
+        readonly=False,
+    )
+    reimbursement_schedule = fields.Selection(
+        related="company_id.reimbursement_schedule",
+        readonly=False,
+    )
+    reimbursement_schedule_interval = fields.Selection(
+        related="company_id.reimbursement_schedule_interval",
+        readonly=False,
+    )
+    reimbursement_next_date = fields.Date(
+        related="company_id.reimbursement_next_date",
+        readonly=False,
+    )

@@ -1,6 +1,8 @@
 from odoo import Command, _, api, fields, models
 from odoo.exceptions import UserError
 
+from ..models.reimbursement_proposal import NothingToReimburse
+
 
 class AccountReimbursementWizard(models.TransientModel):
     _name = "account.reimbursement.wizard"
@@ -20,7 +22,7 @@ class AccountReimbursementWizard(models.TransientModel):
         help="Accounting date of the vendor bills and of the transfer entries.",
     )
     summarize_customer = fields.Boolean(
-        default=True,
+        default=lambda self: self.env.company.reimbursement_summarize_customer,
         help="Checked: one vendor bill per customer and currency for its whole credit "
         "balance, whatever receivable accounts and analytic distributions the credits "
         "were booked on. Unchecked: one vendor bill per customer, currency, receivable "
@@ -29,7 +31,7 @@ class AccountReimbursementWizard(models.TransientModel):
     )
     include_debit_customers = fields.Boolean(
         string="Include Customers with Outstanding Debit Transactions",
-        default=False,
+        default=lambda self: self.env.company.reimbursement_include_debit_customers,
         help="Unchecked: a customer that still has an open debit on its receivable "
         "(an unpaid invoice, for example) is not reimbursed, so nothing is paid out "
         "to a customer who still owes the company money. Checked: such customers are "
@@ -37,7 +39,7 @@ class AccountReimbursementWizard(models.TransientModel):
     )
     offset_debits = fields.Boolean(
         string="Settle Open Debits First",
-        default=True,
+        default=lambda self: self.env.company.reimbursement_offset_debits,
         help="For customers with open debits. Checked: the open debits are "
         "reconciled with the credits first and only the net credit balance is "
         "reimbursed. Unchecked: the gross credit is reimbursed and the debits stay "
@@ -45,7 +47,7 @@ class AccountReimbursementWizard(models.TransientModel):
     )
     partner_domain = fields.Char(
         string="Records to Include",
-        default="[]",
+        default=lambda self: self.env.company.reimbursement_partner_domain or "[]",
         help="Which customers may be reimbursed, as a filter on contacts (for example "
         "by country, tag or salesperson). Empty: every customer with a credit balance.",
     )
@@ -181,7 +183,7 @@ class AccountReimbursementWizard(models.TransientModel):
         if self.preview_done:
             proposals = self._select_previewed(proposals)
         if not proposals:
-            raise UserError(
+            raise NothingToReimburse(
                 _(
                     "There is nothing to reimburse: no customer in the selection has a "
                     "credit balance of at least %(minimum)s.\n%(skipped)s",
