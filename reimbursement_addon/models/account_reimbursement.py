@@ -280,8 +280,9 @@ class AccountReimbursement(models.Model):
         return True
 
     def action_print(self):
-        """Print the Reimbursement report of these runs."""
-        return self.env.ref("reimbursement_addon.action_report_reimbursement").report_action(self.line_ids)
+        """Print the Reimbursement report of these runs; a draft run prints
+        as a proof."""
+        return self.env.ref("reimbursement_addon.action_report_reimbursement_run").report_action(self)
 
     def action_register_payment(self):
         """Pay the vendor bills of these runs that are posted and not paid

@@ -23,7 +23,8 @@ class ReportReimbursement(models.AbstractModel):
         totals = defaultdict(float)
         for line in lines:
             lines_by_run[line.reimbursement_id] |= line
-            if line.state == "done":
+            # A proposal's lines count as what posting would make.
+            if line.state == "done" or (line.state == "draft" and line.reimbursement_id.state == "draft"):
                 totals[line.currency_id] += line.amount
         return {
             "doc_ids": docids,
@@ -34,4 +35,19 @@ class ReportReimbursement(models.AbstractModel):
             "totals": sorted(totals.items(), key=lambda item: item[0].name),
             "company": lines.company_id[:1] or self.env.company,
             "filters": (data or {}).get("filters"),
+            "proof": any(run.state == "draft" for run in lines_by_run),
         }
+
+
+class ReportReimbursementRun(models.AbstractModel):
+    _name = "report.reimbursement_addon.report_reimbursement_run"
+    _description = "Reimbursement Report of Runs"
+
+    @api.model
+    def _get_report_values(self, docids, data=None):
+        """The report of runs: their lines (but those skipped, which posted
+        nothing), a draft run's as a proof of what posting would make."""
+        runs = self.env["account.reimbursement"].browse(docids)
+        lines = runs.line_ids.filtered(lambda line: line.state != "skipped")
+        values = self.env["report.reimbursement_addon.report_reimbursement"]._get_report_values(lines.ids)
+        return {**values, "doc_ids": docids, "doc_model": "account.reimbursement", "runs_printed": runs}

@@ -1,8 +1,13 @@
+import io
+
+from PyPDF2 import PdfReader
+
 from odoo.tests import tagged
 
 from .common import ReimbursementCommon
 
 REPORT = "reimbursement_addon.action_report_reimbursement"
+RUN_REPORT = "reimbursement_addon.action_report_reimbursement_run"
 
 
 @tagged("post_install", "-at_install")
@@ -24,9 +29,9 @@ class TestReimbursementReport(ReimbursementCommon):
         )
         cls.reimbursement = cls.env["account.reimbursement"].browse(action["res_id"])
 
-    def _html(self, lines, data=None, lang=None):
-        report = self.env["ir.actions.report"].with_context(lang=lang) if lang else self.env["ir.actions.report"]
-        html, report_type = report._render_qweb_html(REPORT, lines.ids, data=data)
+    def _html(self, records, data=None, lang=None, report=REPORT):
+        reports = self.env["ir.actions.report"].with_context(lang=lang) if lang else self.env["ir.actions.report"]
+        html, report_type = reports._render_qweb_html(report, records.ids, data=data)
         self.assertEqual(report_type, "html")
         return html.decode()
 
@@ -46,8 +51,61 @@ class TestReimbursementReport(ReimbursementCommon):
 
     def test_print_from_run(self):
         action = self.reimbursement.action_print()
-        self.assertEqual(action["report_name"], "reimbursement_addon.report_reimbursement")
-        self.assertEqual(action["context"]["active_ids"], self.reimbursement.line_ids.ids)
+        self.assertEqual(action["report_name"], "reimbursement_addon.report_reimbursement_run")
+        self.assertEqual(action["context"]["active_ids"], self.reimbursement.ids)
+        html = self._html(self.reimbursement, report=RUN_REPORT)
+        for line in self.reimbursement.line_ids:
+            self.assertIn(line.bill_id.name, html)
+        self.assertIn("330.00", html)
+        self.assertNotIn("PROOF - NOT POSTED", html)
+
+    def _proposal(self, customers):
+        wizard = self.env["account.reimbursement.wizard"].create(
+            {"date": self.run_date, "partner_domain": str([("id", "in", customers.ids)])}
+        )
+        return self.env["account.reimbursement"].browse(wizard.action_propose()["res_id"])
+
+    def test_draft_run_prints_as_a_proof_on_every_page(self):
+        customers = self.env["res.partner"]
+        for index in range(60):
+            customer = self._customer(f"Proof Customer {index:02d}")
+            self._credit_note(customer, 10.0 + index)
+            customers |= customer
+        proposal = self._proposal(customers)
+        self.assertEqual(proposal.state, "draft")
+
+        html = self._html(proposal, report=RUN_REPORT)
+        self.assertIn("PROOF - NOT POSTED", html)
+        self.assertIn("(proof)", html)
+        # The totals posting would make: 60 credits of 10.00 to 69.00.
+        self.assertIn("2,370.00", html)
+
+        pdf, _report_type = (
+            self.env["ir.actions.report"]
+            .with_context(force_report_rendering=True)
+            ._render_qweb_pdf(RUN_REPORT, proposal.ids)
+        )
+        pages = PdfReader(io.BytesIO(pdf)).pages
+        self.assertGreater(len(pages), 1)
+        self.assertIn("PROOF - NOT POSTED", " ".join(pages[0].extract_text().split()))
+        # Every line, on every page, says it is not posted.
+        for page in pages:
+            text = " ".join(page.extract_text().split())
+            self.assertIn("not posted", text)
+            self.assertEqual(text.count("Proof Customer"), text.count("Proof, not posted"))
+
+    def test_several_runs_at_once(self):
+        other = self._customer("Gamma Second Run")
+        self._credit_note(other, 45.0)
+        proposal = self._proposal(other)
+
+        html = self._html(self.reimbursement + proposal, report=RUN_REPORT)
+
+        self.assertIn(self.reimbursement.name, html)
+        self.assertIn(proposal.name, html)
+        self.assertIn("Gamma Second Run", html)
+        # 330.00 posted and 45.00 proposed.
+        self.assertIn("375.00", html)
 
     def test_report_is_a_pdf(self):
         pdf, report_type = (

@@ -135,7 +135,7 @@ registry.category("web_tour.tours").add("reimbursement_addon_tour", {
             async run() {
                 const { filename, options } = await reportDownload;
                 const url = JSON.parse(options.data.data)[0];
-                if (!url.startsWith("/report/pdf/reimbursement_addon.report_reimbursement/")) {
+                if (!url.startsWith("/report/pdf/reimbursement_addon.report_reimbursement_run/")) {
                     throw new Error(`Print downloaded another report: ${url}`);
                 }
                 if (!filename || !filename.endsWith(".pdf")) {
