@@ -524,12 +524,17 @@ class AccountReimbursement(models.Model):
                 f"{entry.customer.display_name} ({entry.currency.format(entry.amount)})"
                 if entry.currency
                 else entry.customer.display_name
-                for entry in entries[:SKIPPED_NAMES_SHOWN]
+                for entry in entries
             ]
-            if len(entries) > SKIPPED_NAMES_SHOWN:
-                names.append(_("and %(count)s more", count=len(entries) - SKIPPED_NAMES_SHOWN))
-            paragraphs.append(message % {"count": len(entries), "names": ", ".join(names)})
+            paragraphs.append(message % {"count": len(entries), "names": self._join_names(names)})
         return "\n".join(paragraphs)
+
+    def _join_names(self, names):
+        """The first SKIPPED_NAMES_SHOWN of ``names``, then how many more."""
+        shown = list(names[:SKIPPED_NAMES_SHOWN])
+        if len(names) > SKIPPED_NAMES_SHOWN:
+            shown.append(_("and %(count)s more", count=len(names) - SKIPPED_NAMES_SHOWN))
+        return ", ".join(shown)
 
     # ------------------------------------------------------------------
     # Proposing
@@ -748,12 +753,7 @@ class AccountReimbursement(models.Model):
                 "and post it.",
                 user=run.user_id.name,
             )
-            for reviewer in reviewers:
-                run.activity_schedule(
-                    "reimbursement_addon.mail_activity_type_reimbursement_approval",
-                    user_id=reviewer.id,
-                    note=escape(note),
-                )
+            run._schedule_for(reviewers, "reimbursement_addon.mail_activity_type_reimbursement_approval", note)
             run._message_log(
                 body=escape(
                     _(
@@ -767,13 +767,18 @@ class AccountReimbursement(models.Model):
         """Ask the reviewers to review these proposals (a scheduled run), with
         an activity each."""
         for run in self:
-            for reviewer in run._get_reviewers():
-                run.activity_schedule(
-                    "mail.mail_activity_data_todo",
-                    user_id=reviewer.id,
-                    summary=_("Review the reimbursement proposal %(run)s", run=run.name),
-                    note=escape(_("Review the lines of this proposal, then click Reimburse to post it.")),
-                )
+            run._schedule_for(
+                run._get_reviewers(),
+                "mail.mail_activity_data_todo",
+                _("Review the lines of this proposal, then click Reimburse to post it."),
+                summary=_("Review the reimbursement proposal %(run)s", run=run.name),
+            )
+
+    def _schedule_for(self, users, activity_type_xmlid, note, **values):
+        """An activity of this run for each of ``users``."""
+        self.ensure_one()
+        for user in users:
+            self.activity_schedule(activity_type_xmlid, user_id=user.id, note=escape(note), **values)
 
     def _approve(self):
         """Record who approves this run, now, and close the review."""
@@ -928,9 +933,7 @@ class AccountReimbursement(models.Model):
         without = lines.customer_id.filtered(lambda customer: not customer.email)
         if not without:
             return Markup()
-        names = ", ".join(without[:SKIPPED_NAMES_SHOWN].mapped("display_name"))
-        if len(without) > SKIPPED_NAMES_SHOWN:
-            names = _("%(names)s and %(count)s more", names=names, count=len(without) - SKIPPED_NAMES_SHOWN)
+        names = self._join_names(without.mapped("display_name"))
         return Markup("<br/>") + escape(
             _("No remittance advice for these customers, who have no e-mail address: %(names)s", names=names)
         )

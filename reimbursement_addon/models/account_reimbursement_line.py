@@ -379,19 +379,19 @@ class AccountReimbursementLine(models.Model):
             vals_list.append(self._prepare_exchange_difference_line_vals(difference))
         return vals_list
 
-    def _prepare_clearing_line_vals(self, proposal, bill):
-        """The clearing account at the bill's value, so that the bill's
-        clearing item and this one match to the cent."""
+    def _prepare_clearing_line_vals(self, bill=None):
+        """The clearing account at the value (and distribution) of the bill's
+        clearing item, so that the two match to the cent."""
         self.ensure_one()
         bill_item = self._get_bill_clearing_item(bill)
         return {
             "name": _("Reimbursement of %(customer)s", customer=self.customer_id.name),
             "partner_id": self.customer_id.id,
-            "account_id": self.company_id.reimbursement_clearing_account_id.id,
+            "account_id": bill_item.account_id.id,
             "currency_id": self.currency_id.id,
             "amount_currency": -bill_item.amount_currency,
             "balance": -bill_item.balance,
-            "analytic_distribution": proposal.analytic,
+            "analytic_distribution": bill_item.analytic_distribution,
             "tax_ids": [Command.clear()],
         }
 
@@ -453,7 +453,7 @@ class AccountReimbursementLine(models.Model):
         clearing_vals = {}  # key: the values of the clearing lines it sums
         for line, proposal, bill in zip(self, proposals, bills, strict=True):
             own_vals.append(line._prepare_transfer_line_vals(proposal, bill))
-            vals = line._prepare_clearing_line_vals(proposal, bill)
+            vals = line._prepare_clearing_line_vals(bill)
             if line.currency_id == line.company_currency_id:
                 key = ("shared", analytic_key(proposal.analytic))
             else:
@@ -612,17 +612,10 @@ class AccountReimbursementLine(models.Model):
             }
             for item in self.transfer_line_ids.sorted("id")
         ]
-        bill_item = self._get_bill_clearing_item()
-        clearing_share = {
-            "name": _("Reimbursement of %(customer)s", customer=self.customer_id.name),
-            "partner_id": self.customer_id.id,
-            "account_id": bill_item.account_id.id,
-            "currency_id": bill_item.currency_id.id,
-            "amount_currency": bill_item.amount_currency,
-            "balance": bill_item.balance,
-            "analytic_distribution": bill_item.analytic_distribution,
-            "tax_ids": [Command.clear()],
-        }
+        clearing_vals = self._prepare_clearing_line_vals()
+        clearing_share = dict(
+            clearing_vals, amount_currency=-clearing_vals["amount_currency"], balance=-clearing_vals["balance"]
+        )
         return {
             "move_type": "entry",
             "journal_id": self.company_id.reimbursement_transfer_journal_id.id,
