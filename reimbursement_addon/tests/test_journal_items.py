@@ -11,7 +11,7 @@ class TestReimbursementJournalItems(ReimbursementCommon):
     def setUpClass(cls):
         super().setUpClass()
         cls.payable = cls.company_data["default_account_payable"]
-        cls.usd = cls.company.currency_id
+        cls.company_currency = cls.company.currency_id
 
     def _bill_items(self, line):
         return line.bill_id.line_ids.sorted("balance")
@@ -32,7 +32,7 @@ class TestReimbursementJournalItems(ReimbursementCommon):
                 {
                     "account_id": self.payable.id,
                     "partner_id": vendor.id,
-                    "currency_id": self.usd.id,
+                    "currency_id": self.company_currency.id,
                     "amount_currency": -70.0,
                     "balance": -70.0,
                     "reconciled": False,
@@ -40,7 +40,7 @@ class TestReimbursementJournalItems(ReimbursementCommon):
                 {
                     "account_id": self.clearing.id,
                     "partner_id": vendor.id,
-                    "currency_id": self.usd.id,
+                    "currency_id": self.company_currency.id,
                     "amount_currency": 70.0,
                     "balance": 70.0,
                     "reconciled": True,
@@ -53,7 +53,7 @@ class TestReimbursementJournalItems(ReimbursementCommon):
                 {
                     "account_id": self.clearing.id,
                     "partner_id": False,
-                    "currency_id": self.usd.id,
+                    "currency_id": self.company_currency.id,
                     "amount_currency": -70.0,
                     "balance": -70.0,
                     "reconciled": True,
@@ -61,7 +61,7 @@ class TestReimbursementJournalItems(ReimbursementCommon):
                 {
                     "account_id": self.receivable.id,
                     "partner_id": customer.id,
-                    "currency_id": self.usd.id,
+                    "currency_id": self.company_currency.id,
                     "amount_currency": 70.0,
                     "balance": 70.0,
                     "reconciled": True,
@@ -115,7 +115,7 @@ class TestReimbursementJournalItems(ReimbursementCommon):
                 {
                     "account_id": gain.id,
                     "partner_id": customer.id,
-                    "currency_id": self.usd.id,
+                    "currency_id": self.company_currency.id,
                     "amount_currency": -30.0,
                     "balance": -30.0,
                     "reconciled": False,
@@ -218,7 +218,7 @@ class TestReimbursementJournalItems(ReimbursementCommon):
                     "name": f"Reimbursements of {run.name}",
                     "account_id": self.clearing.id,
                     "partner_id": False,
-                    "currency_id": self.usd.id,
+                    "currency_id": self.company_currency.id,
                     "amount_currency": -100.0,
                     "balance": -100.0,
                     "reconciled": True,
@@ -237,3 +237,11 @@ class TestReimbursementJournalItems(ReimbursementCommon):
         # customer's receivable, exchange gain and clearing items.
         self.assertEqual(len(run.line_ids.transfer_move_id.line_ids), 6)
         self.assertEqual(self._account_balance(self.clearing), 0.0)
+
+
+@tagged("post_install", "-at_install")
+class TestReimbursementJournalItemsNorway(TestReimbursementJournalItems):
+    """The same journal items in a Norwegian company: the l10n_no chart, in NOK."""
+
+    country_code = "NO"
+    chart_template = "no"

@@ -266,7 +266,7 @@ class TestReimbursement(ReimbursementCommon):
             ],
         )
         self.assertGreaterEqual(vendor.supplier_rank, 1)
-        self.assertEqual(vendor.bank_ids.acc_number, "NO9386011117947")
+        self.assertEqual(vendor.bank_ids.sanitized_acc_number, "NO9386011117947")
         self.assertEqual(vendor.bank_ids.bank_id, bank)
         self.assertEqual(run.line_ids.bill_id.partner_bank_id, vendor.bank_ids)
         self.assertEqual(customer.with_company(self.company).reimbursement_vendor_id, vendor)
@@ -658,3 +658,25 @@ class TestReimbursement(ReimbursementCommon):
             bodies = " ".join(move.message_ids.mapped("body"))
             self.assertIn("Created by the customer reimbursement", bodies)
             self.assertIn(run.name, bodies)
+
+
+@tagged("post_install", "-at_install")
+class TestReimbursementNorway(TestReimbursement):
+    """The same accounting in a Norwegian company: the l10n_no chart, in NOK."""
+
+    country_code = "NO"
+    chart_template = "no"
+
+    def test_norwegian_chart(self):
+        """The company keeps its books in NOK on the Norwegian chart: the
+        credit leaves customer receivable 1500 through clearing account 1501."""
+        customer = self._customer("Norsk Kunde AS")
+        self._credit_note(customer, 1250.0)
+
+        line = self._reimburse(customer).line_ids
+
+        self.assertEqual(self.company.currency_id, self.env.ref("base.NOK"))
+        self.assertEqual(self.receivable.code, "1500")
+        self.assertEqual(self.clearing.with_company(self.company).code, "1501")
+        self.assertReimbursed(line, customer, 1250.0)
+        self.assertEqual(line.transfer_line_ids.account_id, self.receivable)
