@@ -147,22 +147,25 @@ odoo_bin() {
 }
 
 # Install the addon in a new database; fail on any error in the log.
+# MODULES (comma-separated) are installed beside it: the demo and the tests
+# also install the Norwegian chart, l10n_no.
 create_db() {
     local db=$1
     shift
+    local modules=reimbursement_addon${MODULES:+,$MODULES}
     local log="$STATE/install-$db.log"
     dropdb --if-exists --force "$db"
-    odoo_bin -d "$db" -i reimbursement_addon --stop-after-init --log-level=warn "$@" >"$log" 2>&1 \
-        || { cat "$log" >&2; die "installing reimbursement_addon in $db failed (log above)."; }
+    odoo_bin -d "$db" -i "$modules" --stop-after-init --log-level=warn "$@" >"$log" 2>&1 \
+        || { cat "$log" >&2; die "installing $modules in $db failed (log above)."; }
     if grep -E " (ERROR|CRITICAL) " "$log" >&2; then
-        die "installing reimbursement_addon in $db logged errors (above)."
+        die "installing $modules in $db logged errors (above)."
     fi
 }
 
 cmd_run() {
     setup
-    info "Creating the demo database $DEMO_DB (addon, demo data, English and Norwegian Bokmål)"
-    create_db "$DEMO_DB"
+    info "Creating the demo database $DEMO_DB (addon, demo data, English and Norwegian Bokmål, the Norwegian chart)"
+    MODULES=l10n_no create_db "$DEMO_DB"
     # Norwegian for whoever picks it in their preferences; English stays the
     # default (--load-language would make Norwegian everybody's language).
     "$VENV/bin/python" "$ODOO_HOME/odoo-bin" shell -c "$CONF" -d "$DEMO_DB" --no-http --log-level=warn >"$STATE/lang-$DEMO_DB.log" 2>&1 <<'EOF' \
@@ -171,6 +174,10 @@ env["res.lang"]._activate_lang("nb_NO")
 env["ir.module.module"].search([("state", "=", "installed")])._update_translations(["nb_NO"])
 env.cr.commit()
 EOF
+    info "Setting up the Norwegian company Nordlys Handel AS (logins regnskap / regnskap and regnskapssjef / regnskapssjef)"
+    "$VENV/bin/python" "$ODOO_HOME/odoo-bin" shell -c "$CONF" -d "$DEMO_DB" --no-http --log-level=warn \
+        <"$ROOT/tools/demo_norway.py" >"$STATE/norway-$DEMO_DB.log" 2>&1 \
+        || { cat "$STATE/norway-$DEMO_DB.log" >&2; die "setting up the Norwegian company in $DEMO_DB failed (log above)."; }
     local grow=${DEMO_CUSTOMERS:-0}
     case $grow in '' | *[!0-9]*) die "DEMO_CUSTOMERS must be a number of customers, e.g. make run DEMO_CUSTOMERS=10000." ;; esac
     if [ "$grow" != 0 ]; then
@@ -185,8 +192,8 @@ cmd_test() {
     setup
     local db="reimbursement_test_$$"
     trap 'dropdb --if-exists --force "'"$db"'" >/dev/null 2>&1 || true' EXIT
-    info "Creating the test database $db with reimbursement_addon"
-    create_db "$db" --without-demo=all
+    info "Creating the test database $db with reimbursement_addon and the Norwegian chart"
+    MODULES=l10n_no create_db "$db" --without-demo=all
     info "Running the test suite"
     cd "$ROOT"
     # --odoo-http serves the test database to the browser tour.
