@@ -32,7 +32,7 @@
     ],
     "assets": {
         "web.assets_tests": [
-            "reimbursement_addon/static/tests/tours/*.js",
+            "reimbursement_addon/static/tests/tours/**/*.js",
         ],
     },
     "post_init_hook": "post_init_hook",

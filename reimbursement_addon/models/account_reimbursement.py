@@ -291,7 +291,8 @@ class AccountReimbursement(models.Model):
         if not bills:
             raise UserError(_("Every vendor bill of these runs is paid: there is nothing left to pay."))
         action = bills.action_register_payment()
-        action["context"] = {**action["context"], "default_group_payment": True}
+        # Back on the run afterwards, which shows its bills paid.
+        action["context"] = {**action["context"], "default_group_payment": True, "dont_redirect_to_payments": True}
         return action
 
     def _get_bills_to_pay(self):

@@ -60,3 +60,82 @@ class TestReimbursementTour(ReimbursementCommon, HttpCase):
         # Deselected in the preview, and below the minimum: their credits stay.
         self.assertEqual(self._open_residual(self.beta), -150.0)
         self.assertEqual(self._open_residual(self.small), -20.0)
+
+
+@tagged("post_install", "-at_install")
+class TestReimbursementApprovalTour(ReimbursementCommon, HttpCase):
+    """The monthly routine with four eyes in a real browser: one accounting
+    manager proposes, a second opens the run from its activity, approves and
+    posts it, pays its bills and prints the report."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.run_date = fields.Date.context_today(cls.env.user)
+        managers = "base.group_user,account.group_account_manager,account.group_account_user"
+        cls.proposer, cls.reviewer = (
+            new_test_user(
+                cls.env,
+                login=login,
+                name=name,
+                groups=managers,
+                company_id=cls.company.id,
+                company_ids=[Command.set(cls.company.ids)],
+            )
+            for login, name in (
+                ("reimbursement_proposer", "Proposing Manager"),
+                ("reimbursement_reviewer", "Reviewing Manager"),
+            )
+        )
+        cls.company.write(
+            {
+                "reimbursement_min_amount": 50.0,
+                "reimbursement_approval_required": True,
+                "reimbursement_responsible_id": cls.reviewer.id,
+                "external_report_layout_id": cls.env.ref("web.external_layout_standard").id,
+            }
+        )
+        cls.alpha = cls._customer("Approval Alpha AS")
+        cls.beta = cls._customer("Approval Beta AS")
+        cls._credit_note(cls.alpha, 300.0)
+        cls._credit_note(cls.beta, 150.0)
+
+    def test_second_manager_approves_pays_and_prints(self):
+        self.start_tour("/odoo", "reimbursement_addon_propose_tour", login=self.proposer.login, timeout=180)
+
+        run = self.env["account.reimbursement"].search([("company_id", "=", self.company.id)])
+        self.assertRecordValues(
+            run, [{"state": "draft", "user_id": self.proposer.id, "approved_by_id": False, "amount_total": 450.0}]
+        )
+        self.assertEqual(run.activity_ids.user_id, self.reviewer)
+        self.assertEqual(self._open_residual(self.alpha), -300.0)
+
+        self.start_tour("/odoo", "reimbursement_addon_approve_tour", login=self.reviewer.login, timeout=180)
+
+        run.invalidate_recordset()
+        self.assertRecordValues(
+            run,
+            [
+                {
+                    "state": "done",
+                    "approved_by_id": self.reviewer.id,
+                    "posted_by_id": self.reviewer.id,
+                    "posted_bill_count": 2,
+                    "paid_bill_count": 2,
+                }
+            ],
+        )
+        self.assertFalse(run.activity_ids)
+        for line in run.line_ids:
+            self.assertRecordValues(
+                line.bill_id, [{"partner_id": line.vendor_id.id, "amount_total": line.amount, "amount_residual": 0.0}]
+            )
+        bills = run.line_ids.bill_id
+        self.assertEqual(set(bills.mapped("payment_state")) - {"paid", "in_payment"}, set())
+        # One payment per vendor, each of its bill's amount.
+        payments = bills.matched_payment_ids
+        self.assertEqual(sorted(payments.mapped("amount")), [150.0, 300.0])
+        self.assertEqual(payments.partner_id, run.line_ids.vendor_id)
+        for customer in (self.alpha, self.beta):
+            self.assertEqual(self._open_residual(customer), 0.0)
+        self.assertEqual(self._account_balance(self.clearing), 0.0)

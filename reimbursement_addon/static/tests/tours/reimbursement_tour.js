@@ -1,8 +1,8 @@
 /** @odoo-module */
 
-import { download } from "@web/core/network/download";
 import { registry } from "@web/core/registry";
 import { stepUtils } from "@web_tour/tour_service/tour_utils";
+import { printReportSteps } from "@reimbursement_addon/../tests/tours/utils/print_report";
 
 /**
  * An accountant reimburses customers from the menu, as the issue describes:
@@ -12,21 +12,6 @@ import { stepUtils } from "@web_tour/tour_service/tour_utils";
  * accounting afterwards.
  */
 
-// The report download started by the Print step, awaited by the step after it.
-let reportDownload = null;
-
-function watchReportDownload() {
-    const originalDownload = download._download;
-    reportDownload = new Promise((resolve, reject) => {
-        download._download = (options) => {
-            download._download = originalDownload;
-            const result = originalDownload(options);
-            result.then((filename) => resolve({ filename, options }), reject);
-            return result;
-        };
-        setTimeout(() => reject(new Error("Print started no report download.")), 20000);
-    });
-}
 
 registry.category("web_tour.tours").add("reimbursement_addon_tour", {
     url: "/odoo",
@@ -121,27 +106,6 @@ registry.category("web_tour.tours").add("reimbursement_addon_tour", {
             trigger: ".o_breadcrumb .breadcrumb-item a:contains(REIMB)",
             run: "click",
         },
-        {
-            content: "Print the Reimbursement report",
-            trigger: ".o_form_view .o_statusbar_buttons button[name=action_print]",
-            async run(helpers) {
-                watchReportDownload();
-                await helpers.click();
-            },
-        },
-        {
-            content: "The report is downloaded",
-            trigger: ".o_form_view .o_field_widget[name=line_ids]",
-            async run() {
-                const { filename, options } = await reportDownload;
-                const url = JSON.parse(options.data.data)[0];
-                if (!url.startsWith("/report/pdf/reimbursement_addon.report_reimbursement_run/")) {
-                    throw new Error(`Print downloaded another report: ${url}`);
-                }
-                if (!filename || !filename.endsWith(".pdf")) {
-                    throw new Error(`The report download has no PDF file name: ${filename}`);
-                }
-            },
-        },
+        ...printReportSteps(".o_form_view .o_statusbar_buttons button[name=action_print]"),
     ],
 });

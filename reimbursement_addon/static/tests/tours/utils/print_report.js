@@ -1,0 +1,44 @@
+/** @odoo-module */
+
+import { download } from "@web/core/network/download";
+
+/**
+ * Steps that click a Print button of a run's form and check that the
+ * Reimbursement report of the run is downloaded as a PDF.
+ */
+export function printReportSteps(trigger) {
+    let reportDownload = null;
+    return [
+        {
+            content: "Print the Reimbursement report",
+            trigger,
+            async run(helpers) {
+                const originalDownload = download._download;
+                reportDownload = new Promise((resolve, reject) => {
+                    download._download = (options) => {
+                        download._download = originalDownload;
+                        const result = originalDownload(options);
+                        result.then((filename) => resolve({ filename, options }), reject);
+                        return result;
+                    };
+                    setTimeout(() => reject(new Error("Print started no report download.")), 20000);
+                });
+                await helpers.click();
+            },
+        },
+        {
+            content: "The report is downloaded",
+            trigger: ".o_form_view .o_field_widget[name=line_ids]",
+            async run() {
+                const { filename, options } = await reportDownload;
+                const url = JSON.parse(options.data.data)[0];
+                if (!url.startsWith("/report/pdf/reimbursement_addon.report_reimbursement_run/")) {
+                    throw new Error(`Print downloaded another report: ${url}`);
+                }
+                if (!filename || !filename.endsWith(".pdf")) {
+                    throw new Error(`The report download has no PDF file name: ${filename}`);
+                }
+            },
+        },
+    ];
+}
