@@ -57,6 +57,7 @@ def main(env):
     company.write(
         {
             "name": "Nordlys Handel AS",
+            "email": "regnskap@nordlys.example.com",
             "reimbursement_min_amount": 100.0,
             "reimbursement_approval_required": True,
             "reimbursement_responsible_id": accountants[1].id,

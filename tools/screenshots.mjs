@@ -1,7 +1,9 @@
 // Screenshots of the running demo (make run) for the README, in Chromium:
 // the wizard with its preview, the run it makes, and page 1 of the
 // Reimbursement report printed from the run; then the run and the report
-// again in Norwegian Bokmål.
+// again in Norwegian Bokmål; then the monthly routine of the Norwegian
+// company (a proposal, its proof, the run approved by a second accountant)
+// and the remittance advice e-mails, in English and Norwegian.
 //
 //   node tools/screenshots.mjs [base URL] [output folder]
 //
@@ -20,14 +22,7 @@ const base = process.argv[2] || "http://localhost:8069";
 const out = process.argv[3] || "docs/screenshots";
 
 const browser = await chromium.launch({ executablePath: "/usr/bin/chromium", args: ["--no-sandbox"] });
-const page = await browser.newPage({ viewport: { width: 1440, height: 900 }, acceptDownloads: true });
-page.setDefaultTimeout(60000);
-
-await page.goto(`${base}/web/login`);
-await page.fill("input[name=login]", "admin");
-await page.fill("input[name=password]", "admin");
-await page.click("button[type=submit]");
-await page.waitForSelector(".o_main_navbar");
+let page = await login("admin");
 // The demo loads Norwegian too: the first pictures are in English.
 await setLang(page, "en_US");
 await page.reload();
@@ -55,8 +50,7 @@ await page.click(".modal button[name=action_reimburse]");
 await page.waitForSelector('.o_breadcrumb .o_last_breadcrumb_item:has-text("REIMB/")');
 await page.waitForSelector(".o_action_manager .o_form_view .o_field_widget[name=line_ids] .o_data_row");
 await page.setViewportSize({ width: 1440, height: 1100 });
-await page.mouse.move(0, 1000); // no tooltip in the picture
-await page.waitForTimeout(1000);
+await settle(page);
 await page.screenshot({ path: `${out}/run.png` });
 
 // Print, as the accountant does: the PDF comes from wkhtmltopdf.
@@ -66,13 +60,90 @@ await printReport(page, `${out}/report`);
 await setLang(page, "nb_NO");
 await page.reload();
 await page.waitForSelector(".o_action_manager .o_form_view .o_field_widget[name=line_ids] .o_data_row");
-await page.mouse.move(0, 1000);
-await page.waitForTimeout(1000);
+await settle(page);
 await page.screenshot({ path: `${out}/run_nb.png` });
 await printReport(page, `${out}/report_nb`);
 
+// The monthly routine in Norwegian, in Nordlys Handel AS, with four eyes:
+// Kari Nordmann proposes the run and prints its proof...
+page = await login("regnskap");
+await page.click(".o_navbar_apps_menu button");
+await page.click('.o_app[data-menu-xmlid="account.menu_finance"]');
+await page.click('.o_main_navbar button[data-menu-xmlid="account.menu_finance_entries"]');
+await page.click('[data-menu-xmlid="reimbursement_addon.account_reimbursement_wizard_menu"]');
+await page.click(".modal button[name=action_reimburse]");
+await page.waitForSelector(".o_action_manager .o_form_view .o_field_widget[name=line_ids] .o_data_row");
+await settle(page);
+await page.screenshot({ path: `${out}/proposal_nb.png` });
+await printReport(page, `${out}/proof_nb`);
+
+// ... and Ola Nordmann opens it from his activity, approves and posts it.
+page = await login("regnskapssjef");
+await page.click(".o_menu_systray .o-mail-ActivityMenu-counter");
+await page.click(".o-mail-ActivityGroup");
+await page.click(".o_data_row td[name=name]");
+await page.click(".o_form_view .o_statusbar_buttons button[name=action_post]");
+await page.click(".modal-footer button.btn-primary");
+await page.waitForSelector(".o_form_view .o_field_widget[name=approved_by_id]");
+await settle(page);
+await page.screenshot({ path: `${out}/approved_nb.png` });
+
+// The remittance advice the customers get by e-mail, as queued in Odoo's
+// mail queue: an English customer of the first run, a Norwegian one of this.
+page = await login("admin");
+for (const [customer, png] of [
+    ["Oslo Design Studio AS", "advice.png"],
+    ["Trondheim Trykk AS", "advice_nb.png"],
+]) {
+    const [mail] = await rpc(page, "mail.mail", "search_read", [
+        [
+            ["model", "=", "account.reimbursement.line"],
+            ["body_html", "ilike", customer],
+        ],
+        ["subject", "email_from", "body_html"],
+    ]);
+    if (!mail) {
+        throw new Error(`no remittance advice was queued for ${customer}`);
+    }
+    const mailPage = await browser.newPage({ viewport: { width: 900, height: 300 } });
+    await mailPage.setContent(
+        `<div style="font-family: sans-serif; margin: 24px"><p><b>From:</b> ${escapeHtml(mail.email_from)}<br>` +
+            `<b>To:</b> ${escapeHtml(customer)}<br><b>Subject:</b> ${escapeHtml(mail.subject)}</p><hr>` +
+            `${mail.body_html}</div>`
+    );
+    await mailPage.screenshot({ path: `${out}/${png}`, fullPage: true });
+    await mailPage.close();
+}
+
 await browser.close();
-console.log(`screenshots written to ${out}: wizard.png wizard_preview.png run.png report.png run_nb.png report_nb.png`);
+console.log(
+    `screenshots written to ${out}: wizard.png wizard_preview.png run.png report.png run_nb.png report_nb.png ` +
+        "proposal_nb.png proof_nb.png approved_nb.png advice.png advice_nb.png"
+);
+
+// A page of a new browser session (the login page of a browser that knows
+// a user offers to pick one instead), logged in as ``user``.
+async function login(user) {
+    const context = await browser.newContext({ viewport: { width: 1440, height: 900 }, acceptDownloads: true });
+    const page = await context.newPage();
+    page.setDefaultTimeout(60000);
+    await page.goto(`${base}/web/login`);
+    await page.fill("input[name=login]", user);
+    await page.fill("input[name=password]", user);
+    await page.click("button[type=submit]");
+    await page.waitForSelector(".o_main_navbar");
+    return page;
+}
+
+// No tooltip, no animation in the picture.
+async function settle(page) {
+    await page.mouse.move(0, 1000);
+    await page.waitForTimeout(1000);
+}
+
+function escapeHtml(text) {
+    return String(text).replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
+}
 
 // Print from the run form, as the accountant does (the PDF comes from
 // wkhtmltopdf), and keep page 1 as a PNG.
@@ -87,19 +158,23 @@ async function printReport(page, pngBase) {
 }
 
 async function setLang(page, lang) {
-    await page.evaluate(async (lang) => {
-        const response = await fetch("/web/dataset/call_kw/res.users/write", {
-            method: "POST",
-            headers: { "Content-Type": "application/json" },
-            body: JSON.stringify({
-                jsonrpc: "2.0",
-                method: "call",
-                params: { model: "res.users", method: "write", args: [[2], { lang }], kwargs: {} },
-            }),
-        });
-        const { error } = await response.json();
-        if (error) {
-            throw new Error(`switching the language to ${lang} failed: ${error.data.message}`);
-        }
-    }, lang);
+    await rpc(page, "res.users", "write", [[2], { lang }]);
+}
+
+async function rpc(page, model, method, args) {
+    return page.evaluate(
+        async ({ model, method, args }) => {
+            const response = await fetch(`/web/dataset/call_kw/${model}/${method}`, {
+                method: "POST",
+                headers: { "Content-Type": "application/json" },
+                body: JSON.stringify({ jsonrpc: "2.0", method: "call", params: { model, method, args, kwargs: {} } }),
+            });
+            const { result, error } = await response.json();
+            if (error) {
+                throw new Error(`${model}.${method} failed: ${error.data.message}`);
+            }
+            return result;
+        },
+        { model, method, args }
+    );
 }
