@@ -1,5 +1,5 @@
 # The project's entry points; tools/dev.sh does the work (set-up included).
-.PHONY: run test faults lint setup i18n screenshots screenshots-background bench
+.PHONY: run test faults lint setup i18n screenshots screenshots-background bench upgrade-test wheel wheel-test
 
 run:   ## serve the demo database on http://localhost:8069 (admin / admin); DEMO_CUSTOMERS=10000 adds customers
 	@DEMO_CUSTOMERS=$(DEMO_CUSTOMERS) bash tools/dev.sh run
@@ -27,3 +27,12 @@ screenshots-background: ## a 10,000-customer run from the browser, in the backgr
 
 bench: ## benchmark a run over N customers (make bench N=10000 [NAIVE=0]; default 2000)
 	@N=$(N) NAIVE=$(NAIVE) bash tools/dev.sh bench
+
+upgrade-test: ## a database of the previous release (tag 18.0.1.0.0) upgraded with this code, then checked
+	@bash tools/dev.sh upgrade-test
+
+wheel: ## build dist/odoo_addon_reimbursement_addon-<version>-py3-none-any.whl with whool
+	@bash tools/dev.sh wheel
+
+wheel-test: ## install the wheel outside the repository, make one reimbursement with it
+	@bash tools/dev.sh wheel-test

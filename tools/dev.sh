@@ -10,6 +10,9 @@
 #   tools/dev.sh screenshots-background  a large run from the browser (make run DEMO_CUSTOMERS=10000)
 #   tools/dev.sh bench        benchmark (N=customers, default 2000), not part of test
 #   tools/dev.sh faults       fault test: a background run survives SIGKILL (N=3000)
+#   tools/dev.sh upgrade-test a database of the previous release upgraded with this code
+#   tools/dev.sh wheel        dist/odoo_addon_reimbursement_addon-<version>-py3-none-any.whl (whool)
+#   tools/dev.sh wheel-test   that wheel installed outside the repository, one reimbursement made with it
 #
 # Every missing piece ends in one sentence saying what to do.
 set -euo pipefail
@@ -269,6 +272,65 @@ cmd_faults() {
         --port "${FAULTS_PORT:-8169}" --log-dir "$STATE" --workers "${WORKERS:-0}"
 }
 
+# Upgrade test: the previous release (its git tag; the commit CHANGELOG.md
+# names for it in a clone without tags) installed in a database, runs made
+# there, then the database upgraded with this code and everything checked.
+cmd_upgrade_test() {
+    setup
+    local release=${UPGRADE_FROM:-18.0.1.0.0} db=${UPGRADE_DB:-reimbursement_upgrade} ref
+    local old="$STATE/upgrade-$release" snapshot="$STATE/upgrade-$db.json" log="$STATE/upgrade-$db.log"
+    if git -C "$ROOT" rev-parse -q --verify "refs/tags/$release^{commit}" >/dev/null; then
+        ref=$release
+    else
+        ref=$(sed -n "s/^## $release .*(commit \([0-9a-f]*\))$/\1/p" "$ROOT/CHANGELOG.md")
+        [ -n "$ref" ] && git -C "$ROOT" cat-file -e "$ref^{commit}" 2>/dev/null \
+            || die "release $release has no tag here and CHANGELOG.md names no commit of this clone for it: git fetch --tags."
+    fi
+    trap 'dropdb --if-exists --force "'"$db"'" >/dev/null 2>&1 || true' EXIT
+    rm -rf "$old" && mkdir -p "$old"
+    git -C "$ROOT" archive "$ref" reimbursement_addon | tar -x -C "$old"
+    sed "s|^addons_path = .*|addons_path = $ODOO_HOME/addons,$ODOO_HOME/odoo/addons,$old|" "$CONF" >"$old.conf"
+    info "Installing release $release ($ref) in $db and making runs there"
+    CONF="$old.conf" create_db "$db" --without-demo=all
+    "$VENV/bin/python" "$ROOT/tools/release_checks.py" make -c "$old.conf" -d "$db" -o "$snapshot"
+    info "Upgrading $db with this code (-u reimbursement_addon)"
+    odoo_bin -d "$db" -u reimbursement_addon --stop-after-init --log-level=info >"$log" 2>&1 \
+        || { tail -n 50 "$log" >&2; die "upgrading $db failed (log: $log)."; }
+    if grep -E " (ERROR|CRITICAL) " "$log" >&2; then
+        die "upgrading $db logged errors (above; log: $log)."
+    fi
+    info "Checking the upgraded database"
+    "$VENV/bin/python" "$ROOT/tools/release_checks.py" check -c "$CONF" -d "$db" -i "$snapshot"
+}
+
+# The wheel: built with whool from the manifest (make wheel), then installed
+# into an empty target beside the venv and used from there: a database made
+# with an addons path without this repository, one reimbursement made in it.
+cmd_wheel() {
+    setup
+    local version
+    version=$(sed -n 's/^ *"version": "\([^"]*\)",$/\1/p' "$ROOT/reimbursement_addon/__manifest__.py")
+    WHEEL="$ROOT/dist/odoo_addon_reimbursement_addon-$version-py3-none-any.whl"
+    rm -f "$WHEEL"
+    "$VENV/bin/pip" wheel --quiet --no-deps --no-build-isolation -w "$ROOT/dist" "$ROOT/reimbursement_addon" \
+        || die "building the wheel with whool failed (above)."
+    [ -f "$WHEEL" ] || die "whool built no $WHEEL: see dist/."
+    info "Built dist/$(basename "$WHEEL") ($(du -k "$WHEEL" | cut -f1) kB)"
+}
+
+cmd_wheel_test() {
+    cmd_wheel
+    local target="$STATE/wheel-target" db=${WHEEL_DB:-reimbursement_wheel}
+    rm -rf "$target"
+    "$VENV/bin/pip" install --quiet --no-deps --target "$target" "$WHEEL" || die "installing the wheel into $target failed (above)."
+    sed "s|^addons_path = .*|addons_path = $ODOO_HOME/addons,$ODOO_HOME/odoo/addons|" "$CONF" >"$target.conf"
+    trap 'dropdb --if-exists --force "'"$db"'" >/dev/null 2>&1 || true' EXIT
+    info "Installing the addon from the wheel (odoo.addons namespace, no repository on the addons path) in $db"
+    PYTHONPATH="$target" CONF="$target.conf" create_db "$db" --without-demo=all
+    PYTHONPATH="$target" "$VENV/bin/python" "$ROOT/tools/release_checks.py" smoke -c "$target.conf" -d "$db" \
+        --addon-under "$target"
+}
+
 cmd_lint() {
     find_odoo
     setup_venv
@@ -303,5 +365,8 @@ case "${1:-}" in
     screenshots-background) cmd_screenshots_background ;;
     bench) cmd_bench ;;
     faults) cmd_faults ;;
-    *) die "usage: tools/dev.sh setup|run|test|lint|i18n|screenshots|screenshots-background|bench|faults" ;;
+    upgrade-test) cmd_upgrade_test ;;
+    wheel) cmd_wheel ;;
+    wheel-test) cmd_wheel_test ;;
+    *) die "usage: tools/dev.sh setup|run|test|lint|i18n|screenshots|screenshots-background|bench|faults|upgrade-test|wheel|wheel-test" ;;
 esac

@@ -1,6 +1,6 @@
 # Copyright 2026 The reimbursement_addon authors
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl.html).
-"""From 18.0.1.1.0 a reimbursement's clearing item in the transfer entry is
+"""From 18.0.2.0.0 a reimbursement's clearing item in the transfer entry is
 ``clearing_line_id`` (shared by the company currency reimbursements of a
 batch), and ``transfer_line_ids`` holds its own items only: the receivable
 and any exchange difference. Reimbursements posted before had their own
