@@ -1,8 +1,10 @@
 import json
 import logging
+import textwrap
 import time
 from collections import defaultdict
 
+import psycopg2
 from markupsafe import Markup, escape
 from psycopg2.errors import LockNotAvailable
 
@@ -338,17 +340,33 @@ class AccountReimbursement(models.Model):
     # ------------------------------------------------------------------
 
     def _get_partner_domain(self):
-        """The "Records to include" domain, checked."""
+        """The "Records to include" domain, checked: by PostgreSQL too, which
+        refuses a query too large or deep to parse (thousands of
+        conditions) with a raw error of its own."""
+        shown = textwrap.shorten(self.partner_domain or "[]", 200, placeholder=" ...")
         try:
             domain = safe_eval(self.partner_domain or "[]")
             domain = expression.normalize_domain(domain)
-            self.env["res.partner"].with_context(active_test=False)._search(domain)
+            if domain != expression.TRUE_DOMAIN:
+                with self.env.cr.savepoint():
+                    self.env["res.partner"].with_context(active_test=False).search_count(domain, limit=1)
+        except PG_CONCURRENCY_EXCEPTIONS_TO_RETRY:
+            raise
+        except psycopg2.Error as exc:
+            raise UserError(
+                _(
+                    'The filter "Records to include" is too large for the database: %(domain)s\n%(error)s\n'
+                    "Choose the customers with fewer conditions, for example by a tag or a category.",
+                    domain=shown,
+                    error=exc.pgerror or exc,
+                )
+            ) from exc
         except Exception as exc:
             raise UserError(
                 _(
                     'The filter "Records to include" is not a valid domain on customers: %(domain)s\n%(error)s',
-                    domain=self.partner_domain,
-                    error=exc,
+                    domain=shown,
+                    error=textwrap.shorten(str(exc), 300, placeholder=" ..."),
                 )
             ) from exc
         return domain

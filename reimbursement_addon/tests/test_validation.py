@@ -61,6 +61,25 @@ class TestReimbursementValidation(ReimbursementCommon):
             self._reimburse(partner_domain="{'not': 'a domain'}")
         self.assertNothingPosted(moves_before)
 
+    def test_partner_domain_too_large_for_the_database(self):
+        """Twenty thousand conditions, as a user may paste them: PostgreSQL
+        cannot parse the query; the user gets a clear error naming the filter,
+        and nothing is written."""
+        moves_before = self.env["account.move"].search_count([])
+        runs_before = self.env["account.reimbursement"].search_count([])
+        huge = str([("name", "ilike", "x")] * 20000)
+        with self.assertRaisesRegex(UserError, 'The filter "Records to include" is too large for the database'):
+            self._reimburse(partner_domain=huge)
+        with self.assertRaisesRegex(UserError, "Records to include") as caught:
+            self._wizard(partner_domain=huge).action_preview()
+        # The domain is named, shortened: the message stays readable.
+        self.assertIn("[('name', 'ilike', 'x'),", str(caught.exception))
+        self.assertLess(len(str(caught.exception)), 1000)
+        self.assertNothingPosted(moves_before)
+        self.assertEqual(self.env["account.reimbursement"].search_count([]), runs_before)
+        # The transaction goes on.
+        self.assertEqual(self.env["res.partner"].search_count([("id", "=", self.company.partner_id.id)]), 1)
+
     # ---- settings of another company or of the wrong type ------------------
 
     def test_bill_journal_must_be_a_purchase_journal_of_the_company(self):
