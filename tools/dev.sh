@@ -199,9 +199,28 @@ cmd_test() {
     MODULES=l10n_no create_db "$db" --without-demo=all
     info "Running the test suite"
     cd "$ROOT"
-    # --odoo-http serves the test database to the browser tour.
+    # --odoo-http serves the test database to the browser tour; pytest-cov
+    # measures line and branch coverage of the addon (.coveragerc).
+    export COVERAGE_FILE="$STATE/coverage"
     "$VENV/bin/pytest" --odoo-config="$CONF" --odoo-database="$db" --odoo-log-level=warn --odoo-extra=test-enable \
-        --odoo-http reimbursement_addon/tests "$@"
+        --odoo-http --cov --cov-config="$ROOT/.coveragerc" --cov-report=term reimbursement_addon/tests "$@"
+    check_coverage
+}
+
+# The floor: 90% of the addon's lines run by the test suite.
+check_coverage() {
+    "$VENV/bin/coverage" json --rcfile="$ROOT/.coveragerc" -q -o "$STATE/coverage.json"
+    "$VENV/bin/python" - "$STATE/coverage.json" "${COVERAGE_FLOOR:-90}" <<'PY'
+import json
+import sys
+
+totals = json.load(open(sys.argv[1]))["totals"]
+floor = float(sys.argv[2])
+lines = 100.0 * totals["covered_lines"] / totals["num_statements"]
+branches = 100.0 * totals["covered_branches"] / max(totals["num_branches"], 1)
+print(f"coverage: lines {lines:.1f}%, branches {branches:.1f}%, total {totals['percent_covered']:.1f}% (floor: {floor:.0f}% of lines)")
+sys.exit(0 if lines >= floor else f"coverage of lines {lines:.1f}% is under the {floor:.0f}% floor")
+PY
 }
 
 # Screenshots of the running demo for the README (start `make run` first).
