@@ -36,6 +36,4 @@
         ],
     },
     "post_init_hook": "post_init_hook",
-    "installable": True,
-    "application": False,
 }

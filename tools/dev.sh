@@ -76,6 +76,20 @@ setup_venv() {
     echo "$ODOO_HOME" >"$site/odoo-home.pth"
 }
 
+# OCA's module and PO checks, in a virtualenv of their own (they pin another
+# polib than Odoo): OCA_CHECKS is its bin folder.
+setup_oca_checks() {
+    local venv="$STATE/oca-checks" want stamp="$STATE/oca-checks/.requirements.sha256"
+    want=$(sha256sum <"$ROOT/requirements-oca-checks.txt" | cut -d' ' -f1)
+    if [ ! -x "$venv/bin/oca-checks-po" ] || [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
+        info "Creating the virtualenv .odoo/oca-checks with OCA's module and PO checks"
+        "$PYTHON" -m venv "$venv" && "$venv/bin/pip" install --quiet -r "$ROOT/requirements-oca-checks.txt" \
+            || die "installing requirements-oca-checks.txt failed (above): check that the Python package index is reachable."
+        echo "$want" >"$stamp"
+    fi
+    OCA_CHECKS="$venv/bin"
+}
+
 check_postgres() {
     command -v psql >/dev/null && command -v pg_isready >/dev/null \
         || die "the PostgreSQL client tools are missing: apt-get install postgresql-client."
@@ -102,22 +116,25 @@ check_postgres() {
 }
 
 # Debian packages the project needs: wkhtmltopdf prints the PDF reports,
-# chromium runs the browser tour of the test suite (and the screenshots).
+# chromium runs the browser tours of the test suite (and the screenshots),
+# gettext's msgmerge merges the .pot into nb.po (make i18n).
 check_system_tools() {
     local missing=() tool
-    for tool in wkhtmltopdf chromium; do
+    for tool in wkhtmltopdf chromium msgmerge; do
         command -v "$tool" >/dev/null || missing+=("$tool")
     done
     [ ${#missing[@]} = 0 ] && return 0
     if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
-        info "Installing ${missing[*]} from Debian (PDF reports, browser tests)"
-        { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}"; } >/dev/null \
-            || die "installing ${missing[*]} failed: run apt-get update && apt-get install -y ${missing[*]}."
+        local packages=("${missing[@]/msgmerge/gettext}")
+        info "Installing ${packages[*]} from Debian (PDF reports, browser tests, translations)"
+        { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${packages[@]}"; } >/dev/null \
+            || die "installing ${packages[*]} failed: run apt-get update && apt-get install -y ${packages[*]}."
     fi
     for tool in "${missing[@]}"; do
         command -v "$tool" >/dev/null || case $tool in
             wkhtmltopdf) die "wkhtmltopdf is missing (Odoo prints PDF reports with it): apt-get install wkhtmltopdf." ;;
             chromium) die "chromium is missing (the test suite's browser tour runs in it): apt-get install chromium." ;;
+            msgmerge) die "msgmerge is missing (make i18n merges the .pot into nb.po with it): apt-get install gettext." ;;
         esac
     done
 }
@@ -149,16 +166,19 @@ odoo_bin() {
     "$VENV/bin/python" "$ODOO_HOME/odoo-bin" -c "$CONF" "$@"
 }
 
-# Install the addon in a new database; fail on any error in the log.
+# Install the addon in a new database (create_db DB --demo|--no-demo) with
+# click-odoo-initdb: from a cached template database when the same modules,
+# files unchanged, were installed before; fail on any error in the log.
 # MODULES (comma-separated) are installed beside it: the demo and the tests
-# also install the Norwegian chart, l10n_no.
+# also install the Norwegian chart, l10n_no. INITDB_CACHE=--no-cache installs
+# for real (the wheel's check: its files are the same as the repository's).
 create_db() {
-    local db=$1
-    shift
+    local db=$1 demo=$2
     local modules=reimbursement_addon${MODULES:+,$MODULES}
     local log="$STATE/install-$db.log"
     dropdb --if-exists --force "$db"
-    odoo_bin -d "$db" -i "$modules" --stop-after-init --log-level=warn "$@" >"$log" 2>&1 \
+    "$VENV/bin/click-odoo-initdb" -c "$CONF" -n "$db" -m "$modules" "$demo" --log-level=warn \
+        "${INITDB_CACHE:---cache}" --cache-prefix reimb --cache-max-size 8 >"$log" 2>&1 \
         || { cat "$log" >&2; die "installing $modules in $db failed (log above)."; }
     if grep -E " (ERROR|CRITICAL) " "$log" >&2; then
         die "installing $modules in $db logged errors (above)."
@@ -168,7 +188,7 @@ create_db() {
 cmd_run() {
     setup
     info "Creating the demo database $DEMO_DB (addon, demo data, English and Norwegian Bokmål, the Norwegian chart)"
-    MODULES=l10n_no create_db "$DEMO_DB"
+    MODULES=l10n_no create_db "$DEMO_DB" --demo
     # Norwegian for whoever picks it in their preferences; English stays the
     # default (--load-language would make Norwegian everybody's language).
     "$VENV/bin/python" "$ODOO_HOME/odoo-bin" shell -c "$CONF" -d "$DEMO_DB" --no-http --log-level=warn >"$STATE/lang-$DEMO_DB.log" 2>&1 <<'EOF' \
@@ -196,7 +216,7 @@ cmd_test() {
     local db="reimbursement_test_$$"
     trap 'dropdb --if-exists --force "'"$db"'" >/dev/null 2>&1 || true' EXIT
     info "Creating the test database $db with reimbursement_addon and the Norwegian chart"
-    MODULES=l10n_no create_db "$db" --without-demo=all
+    MODULES=l10n_no create_db "$db" --no-demo
     info "Running the test suite"
     cd "$ROOT"
     # --odoo-http serves the test database to the browser tour; pytest-cov
@@ -266,7 +286,7 @@ cmd_bench() {
     local count=${N:-2000} db=${BENCH_DB:-reimbursement_bench}
     case $count in '' | *[!0-9]*) die "N must be a number of customers, e.g. make bench N=1000." ;; esac
     info "Creating the benchmark database $db"
-    create_db "$db" --without-demo=all
+    create_db "$db" --no-demo
     info "Building $count customers with credit balances"
     "$VENV/bin/python" "$ROOT/tools/bench.py" build -c "$CONF" -d "$db" -n "$count"
     info "Measuring (each way rolled back before the next; the background run, which commits, last)"
@@ -283,7 +303,7 @@ cmd_faults() {
     case $count in '' | *[!0-9]*) die "N must be a number of customers, e.g. make faults N=3000." ;; esac
     trap 'dropdb --if-exists --force "'"$db"'" >/dev/null 2>&1 || true' EXIT
     info "Creating the fault-test database $db"
-    create_db "$db" --without-demo=all
+    create_db "$db" --no-demo
     info "Building $count customers with credit balances"
     "$VENV/bin/python" "$ROOT/tools/bench.py" build -c "$CONF" -d "$db" -n "$count"
     info "Reimbursing them in the background, killing the server mid-run, restarting it"
@@ -310,7 +330,7 @@ cmd_upgrade_test() {
     git -C "$ROOT" archive "$ref" reimbursement_addon | tar -x -C "$old"
     sed "s|^addons_path = .*|addons_path = $ODOO_HOME/addons,$ODOO_HOME/odoo/addons,$old|" "$CONF" >"$old.conf"
     info "Installing release $release ($ref) in $db and making runs there"
-    CONF="$old.conf" create_db "$db" --without-demo=all
+    CONF="$old.conf" create_db "$db" --no-demo
     "$VENV/bin/python" "$ROOT/tools/release_checks.py" make -c "$old.conf" -d "$db" -o "$snapshot"
     info "Upgrading $db with this code (-u reimbursement_addon)"
     odoo_bin -d "$db" -u reimbursement_addon --stop-after-init --log-level=info >"$log" 2>&1 \
@@ -345,7 +365,7 @@ cmd_wheel_test() {
     sed "s|^addons_path = .*|addons_path = $ODOO_HOME/addons,$ODOO_HOME/odoo/addons|" "$CONF" >"$target.conf"
     trap 'dropdb --if-exists --force "'"$db"'" >/dev/null 2>&1 || true' EXIT
     info "Installing the addon from the wheel (odoo.addons namespace, no repository on the addons path) in $db"
-    PYTHONPATH="$target" CONF="$target.conf" create_db "$db" --without-demo=all
+    PYTHONPATH="$target" CONF="$target.conf" INITDB_CACHE=--no-cache create_db "$db" --no-demo
     PYTHONPATH="$target" "$VENV/bin/python" "$ROOT/tools/release_checks.py" smoke -c "$target.conf" -d "$db" \
         --addon-under "$target"
 }
@@ -358,20 +378,57 @@ cmd_lint() {
     "$VENV/bin/ruff" check reimbursement_addon tools
     info "ruff format --check"
     "$VENV/bin/ruff" format --check reimbursement_addon tools
-    info "pylint-odoo (mandatory checks)"
+    info "pylint-odoo (mandatory and optional checks)"
     "$VENV/bin/pylint" --rcfile=.pylintrc reimbursement_addon
+    info "OCA's module and PO checks (oca-checks-odoo-module, oca-checks-po)"
+    setup_oca_checks
+    "$OCA_CHECKS/oca-checks-odoo-module" reimbursement_addon
+    "$OCA_CHECKS/oca-checks-po" reimbursement_addon/i18n/*.po reimbursement_addon/i18n/*.pot
+    po_status reimbursement_addon/i18n/nb.po
     info "lint clean"
 }
 
+# The .pot exported from the installed module by click-odoo-makepot, merged
+# into nb.po by msgmerge (a reworded string keeps its old translation, marked
+# fuzzy for review), laid out as OCA's PO checks want; then the state of
+# nb.po: every entry translated, nothing fuzzy (an entry the same in
+# Norwegian, such as ID, is left empty, as those checks want).
 cmd_i18n() {
     setup
     local db="reimbursement_i18n_$$" i18n="$ROOT/reimbursement_addon/i18n"
     trap 'dropdb --if-exists --force "'"$db"'" >/dev/null 2>&1 || true' EXIT
-    info "Exporting the terms of the installed module"
-    create_db "$db" --without-demo=all
-    odoo_bin -d "$db" --i18n-export="$i18n/reimbursement_addon.pot" --modules=reimbursement_addon \
-        --stop-after-init --log-level=warn
-    "$VENV/bin/python" "$ROOT/tools/merge_po.py" "$i18n/reimbursement_addon.pot" "$i18n/nb.po" nb
+    setup_oca_checks
+    info "Exporting the terms of the installed module and merging them into nb.po"
+    create_db "$db" --no-demo
+    "$VENV/bin/click-odoo-makepot" -c "$CONF" -d "$db" --addons-dir "$ROOT" -m reimbursement_addon \
+        --msgmerge --purge-old-translations >"$STATE/makepot.log" 2>&1 \
+        || { cat "$STATE/makepot.log" >&2; die "click-odoo-makepot failed (above)."; }
+    # A file whose terms cannot be extracted is only logged: its terms would be lost.
+    if grep -E " (ERROR|CRITICAL) " "$STATE/makepot.log" >&2; then
+        die "click-odoo-makepot could not extract every term (log: .odoo/makepot.log)."
+    fi
+    rm -f "$i18n"/*.po~ # msgmerge's backups
+    "$OCA_CHECKS/oca-checks-po" --fix --no-verbose "$i18n"/*.po "$i18n"/*.pot >/dev/null || true
+    "$OCA_CHECKS/oca-checks-po" "$i18n"/*.po "$i18n"/*.pot || die "the PO files fail OCA's checks (above)."
+    po_status "$i18n/nb.po"
+}
+
+po_status() {
+    "$VENV/bin/python" - "$1" <<'PY'
+import sys
+
+import polib
+
+po = polib.pofile(sys.argv[1])
+entries = [entry for entry in po if not entry.obsolete]
+fuzzy = [entry.msgid for entry in entries if "fuzzy" in entry.flags]
+# An entry the same in Norwegian (an acronym) is left empty, as OCA's checks want.
+missing = [entry.msgid for entry in entries if not entry.msgstr and not entry.msgid.isupper()]
+print(f"{sys.argv[1]}: {len(entries)} entries, {len(missing)} untranslated, {len(fuzzy)} fuzzy")
+for msgid in missing + fuzzy:
+    print(f"  to translate or review: {msgid!r}")
+sys.exit(1 if missing or fuzzy else 0)
+PY
 }
 
 case "${1:-}" in

@@ -8,7 +8,7 @@ import psycopg2
 from markupsafe import Markup, escape
 from psycopg2.errors import LockNotAvailable
 
-from odoo import Command, _, api, fields, models
+from odoo import Command, api, fields, models
 from odoo.exceptions import UserError
 from odoo.osv import expression
 from odoo.service.model import PG_CONCURRENCY_EXCEPTIONS_TO_RETRY
@@ -56,7 +56,7 @@ def check_engine_write(records, vals):
     changed = [fname for fname in vals if not fname.startswith(("message_", "activity_"))]
     if changed and not records.env.context.get(ENGINE):
         raise UserError(
-            _(
+            records.env._(
                 "Customer reimbursements cannot be edited (%(fields)s): remove the lines of a "
                 "draft run, or cancel posted reimbursements instead.",
                 fields=", ".join(records._fields[fname].string for fname in changed if fname in records._fields),
@@ -244,7 +244,9 @@ class AccountReimbursement(models.Model):
     @api.ondelete(at_uninstall=False)
     def _unlink_only_drafts(self):
         if any(run.state not in ("draft", "cancelled") or run.line_ids.bill_id for run in self):
-            raise UserError(_("Only draft runs, with nothing posted, can be deleted: cancel posted runs instead."))
+            raise UserError(
+                self.env._("Only draft runs, with nothing posted, can be deleted: cancel posted runs instead.")
+            )
 
     # ------------------------------------------------------------------
     # Actions
@@ -267,9 +269,9 @@ class AccountReimbursement(models.Model):
         failed run) is given up. Refused, for the whole run, when one of its
         bills is paid."""
         if any(run.state == "posting" for run in self):
-            raise UserError(_("A run being posted cannot be cancelled: wait until it is posted."))
+            raise UserError(self.env._("A run being posted cannot be cancelled: wait until it is posted."))
         if all(run.state == "cancelled" for run in self):
-            raise UserError(_("These reimbursements are already cancelled."))
+            raise UserError(self.env._("These reimbursements are already cancelled."))
         engine = self.with_context(**{ENGINE: True})
         # All or nothing, like the posting itself.
         with self.env.cr.savepoint():
@@ -291,7 +293,7 @@ class AccountReimbursement(models.Model):
         yet, with Odoo's payment wizard: one payment per vendor."""
         bills = self._get_bills_to_pay()
         if not bills:
-            raise UserError(_("Every vendor bill of these runs is paid: there is nothing left to pay."))
+            raise UserError(self.env._("Every vendor bill of these runs is paid: there is nothing left to pay."))
         action = bills.action_register_payment()
         # Back on the run afterwards, which shows its bills paid.
         action["context"] = {**action["context"], "default_group_payment": True, "dont_redirect_to_payments": True}
@@ -354,7 +356,7 @@ class AccountReimbursement(models.Model):
             raise
         except psycopg2.Error as exc:
             raise UserError(
-                _(
+                self.env._(
                     'The filter "Records to include" is too large for the database: %(domain)s\n%(error)s\n'
                     "Choose the customers with fewer conditions, for example by a tag or a category.",
                     domain=shown,
@@ -363,7 +365,7 @@ class AccountReimbursement(models.Model):
             ) from exc
         except Exception as exc:
             raise UserError(
-                _(
+                self.env._(
                     'The filter "Records to include" is not a valid domain on customers: %(domain)s\n%(error)s',
                     domain=shown,
                     error=textwrap.shorten(str(exc), 300, placeholder=" ..."),
@@ -459,10 +461,10 @@ class AccountReimbursement(models.Model):
 
     def _prepare_customer_proposals(self, customer, currency, items, skipped):
         """Reimbursements of one customer in one currency."""
-        credits = [item for item in items if item.residual < 0]
-        if not credits:
+        credit_items = [item for item in items if item.residual < 0]
+        if not credit_items:
             return []
-        selected = list(credits)
+        selected = list(credit_items)
         if self.include_debit_customers and self.offset_debits:
             selected += [item for item in items if item.residual > 0]
         amount = -sum(item.residual_currency for item in selected)
@@ -524,12 +526,12 @@ class AccountReimbursement(models.Model):
     def _format_skipped(self, skipped):
         """Human-readable list of what was not proposed, and why."""
         reasons = {
-            SKIP_OPEN_DEBITS: _(
+            SKIP_OPEN_DEBITS: self.env._(
                 "%(count)s customer(s) with outstanding debit transactions (enable "
                 '"Include customers with outstanding debit transactions" to reimburse them): %(names)s'
             ),
-            SKIP_BELOW_MINIMUM: _("%(count)s credit(s) below the minimum reimbursement: %(names)s"),
-            SKIP_DEBITS_EXCEED: _("%(count)s credit(s) fully taken up by open debits: %(names)s"),
+            SKIP_BELOW_MINIMUM: self.env._("%(count)s credit(s) below the minimum reimbursement: %(names)s"),
+            SKIP_DEBITS_EXCEED: self.env._("%(count)s credit(s) fully taken up by open debits: %(names)s"),
         }
         by_reason = defaultdict(list)
         for entry in skipped:
@@ -552,7 +554,7 @@ class AccountReimbursement(models.Model):
         """The first SKIPPED_NAMES_SHOWN of ``names``, then how many more."""
         shown = list(names[:SKIPPED_NAMES_SHOWN])
         if len(names) > SKIPPED_NAMES_SHOWN:
-            shown.append(_("and %(count)s more", count=len(names) - SKIPPED_NAMES_SHOWN))
+            shown.append(self.env._("and %(count)s more", count=len(names) - SKIPPED_NAMES_SHOWN))
         return ", ".join(shown)
 
     # ------------------------------------------------------------------
@@ -586,7 +588,7 @@ class AccountReimbursement(models.Model):
     def _log_proposal(self, skipped):
         self.ensure_one()
         body = escape(
-            _(
+            self.env._(
                 "Proposed: %(count)s reimbursement(s) for %(customers)s customer(s), %(total)s in all.",
                 count=len(self.line_ids),
                 customers=self.customer_count,
@@ -595,7 +597,7 @@ class AccountReimbursement(models.Model):
         )
         skipped_text = self._format_skipped(skipped)
         if skipped_text:
-            body += Markup("<br/>") + escape(_("Not proposed:")) + Markup("<br/>")
+            body += Markup("<br/>") + escape(self.env._("Not proposed:")) + Markup("<br/>")
             body += Markup("<br/>").join(escape(paragraph) for paragraph in skipped_text.split("\n"))
         self._message_log(body=body)
 
@@ -604,8 +606,8 @@ class AccountReimbursement(models.Model):
         options give now (lines removed by hand come back if still due)."""
         for run in self:
             if run.state != "draft":
-                raise UserError(_("Only a draft run can be refreshed; %(run)s is not.", run=run.name))
-            run._check_lock_dates()
+                raise UserError(self.env._("Only a draft run can be refreshed; %(run)s is not.", run=run.name))
+            run._check_date()
             proposals, skipped = run._prepare_proposals()
             run.line_ids.with_context(**{ENGINE: True}).unlink()
             run._create_lines(proposals)
@@ -621,15 +623,15 @@ class AccountReimbursement(models.Model):
         missing = [
             label
             for label, value in (
-                (_("Reimbursement Bill Journal"), company.reimbursement_journal_id),
-                (_("Reimbursement Transfer Journal"), company.reimbursement_transfer_journal_id),
-                (_("Reimbursement Clearing Account"), company.reimbursement_clearing_account_id),
+                (self.env._("Reimbursement Bill Journal"), company.reimbursement_journal_id),
+                (self.env._("Reimbursement Transfer Journal"), company.reimbursement_transfer_journal_id),
+                (self.env._("Reimbursement Clearing Account"), company.reimbursement_clearing_account_id),
             )
             if not value
         ]
         if missing:
             raise UserError(
-                _(
+                self.env._(
                     "Customer reimbursement is not configured for %(company)s: set %(fields)s "
                     "in Settings > Invoicing > Customer reimbursement.",
                     company=company.display_name,
@@ -637,8 +639,8 @@ class AccountReimbursement(models.Model):
                 )
             )
 
-    def _check_lock_dates(self):
-        self.company_id._check_reimbursement_lock_dates(self.date)
+    def _check_date(self):
+        self.company_id._check_reimbursement_date(self.date)
 
     def _check_currency_rates(self, currencies):
         """Refuse foreign-currency credits whose currency has no rate on or
@@ -657,7 +659,7 @@ class AccountReimbursement(models.Model):
         missing = currencies - self.env["res.currency"].union(*(currency for (currency,) in rated))
         if missing:
             raise UserError(
-                _(
+                self.env._(
                     "There is no exchange rate of %(currencies)s on or before %(date)s, so its credits "
                     "cannot be valued. Add the rate in Accounting > Configuration > Currencies, then "
                     "reimburse again.",
@@ -689,7 +691,7 @@ class AccountReimbursement(models.Model):
         for run in self:
             if run.state not in ("draft", "failed"):
                 raise UserError(
-                    _(
+                    self.env._(
                         "%(run)s cannot be posted: only a draft run, or one whose posting failed, can be.",
                         run=run.name,
                     )
@@ -697,9 +699,9 @@ class AccountReimbursement(models.Model):
             run._check_approval()
             lines = lines_to_post[run] = run._get_lines_to_post()
             if not lines:
-                raise UserError(_("%(run)s has no reimbursement left to post.", run=run.name))
+                raise UserError(self.env._("%(run)s has no reimbursement left to post.", run=run.name))
             run._check_configuration()
-            run._check_lock_dates()
+            run._check_date()
             run._check_currency_rates(lines.currency_id)
         for run, lines in lines_to_post.items():
             run = run.with_context(**{ENGINE: True})
@@ -733,7 +735,7 @@ class AccountReimbursement(models.Model):
         for run in self:
             if run.approval_required and run.user_id == self.env.user:
                 raise UserError(
-                    _(
+                    self.env._(
                         "You proposed %(run)s: %(company)s wants another accounting manager to approve and post it.",
                         run=run.name,
                         company=run.company_id.display_name,
@@ -759,7 +761,7 @@ class AccountReimbursement(models.Model):
             reviewers = run._get_reviewers()
             if not reviewers:
                 raise UserError(
-                    _(
+                    self.env._(
                         "%(company)s wants four eyes on reimbursements, but has no other accounting manager "
                         "to approve %(run)s. Give another user the Accounting Administrator rights, or turn "
                         "the approval off in Settings.",
@@ -767,7 +769,7 @@ class AccountReimbursement(models.Model):
                         run=run.name,
                     )
                 )
-            note = _(
+            note = self.env._(
                 "%(user)s proposed this reimbursement run: review its lines, then click Reimburse to approve "
                 "and post it.",
                 user=run.user_id.name,
@@ -775,7 +777,7 @@ class AccountReimbursement(models.Model):
             run._schedule_for(reviewers, "reimbursement_addon.mail_activity_type_reimbursement_approval", note)
             run._message_log(
                 body=escape(
-                    _(
+                    self.env._(
                         "Waiting for the approval of %(reviewers)s.",
                         reviewers=", ".join(reviewers.mapped("name")),
                     )
@@ -789,8 +791,8 @@ class AccountReimbursement(models.Model):
             run._schedule_for(
                 run._get_reviewers(),
                 "mail.mail_activity_data_todo",
-                _("Review the lines of this proposal, then click Reimburse to post it."),
-                summary=_("Review the reimbursement proposal %(run)s", run=run.name),
+                self.env._("Review the lines of this proposal, then click Reimburse to post it."),
+                summary=self.env._("Review the reimbursement proposal %(run)s", run=run.name),
             )
 
     def _schedule_for(self, users, activity_type_xmlid, note, **values):
@@ -804,7 +806,7 @@ class AccountReimbursement(models.Model):
         self.ensure_one()
         self.write({"approved_by_id": self.env.user.id, "approval_date": fields.Datetime.now()})
         self.activity_unlink(["reimbursement_addon.mail_activity_type_reimbursement_approval"])
-        self._message_log(body=escape(_("Approved by %(user)s.", user=self.env.user.name)))
+        self._message_log(body=escape(self.env._("Approved by %(user)s.", user=self.env.user.name)))
 
     def _get_lines_to_post(self):
         self.ensure_one()
@@ -881,13 +883,13 @@ class AccountReimbursement(models.Model):
             if proposal is None:
                 reason = line._get_gone_reason(why_not)
             elif line.currency_id.compare_amounts(proposal.amount, line.amount):
-                reason = _(
+                reason = self.env._(
                     "The credit balance changed since the proposal: %(then)s then, %(now)s now.",
                     then=line.currency_id.format(line.amount),
                     now=line.currency_id.format(proposal.amount),
                 )
             elif proposal.item_ids != set(line.source_line_ids.ids):
-                reason = _("The open items making up the credit balance changed since the proposal.")
+                reason = self.env._("The open items making up the credit balance changed since the proposal.")
             else:
                 proposals[line] = proposal
                 continue
@@ -927,7 +929,7 @@ class AccountReimbursement(models.Model):
         self.with_context(**{ENGINE: True}).write({"state": "done", "progress_done": self.progress_total})
         done = self.line_ids.filtered(lambda line: line.state == "done")
         body = escape(
-            _(
+            self.env._(
                 "%(count)s reimbursement(s) made for %(customers)s customer(s), %(total)s in all.",
                 count=len(done),
                 customers=self.customer_count,
@@ -936,12 +938,14 @@ class AccountReimbursement(models.Model):
         )
         skipped = self.line_ids.filtered(lambda line: line.state == "skipped")
         if skipped:
-            body += Markup("<br/>") + escape(_("Skipped, nothing posted for them:")) + Markup("<br/>")
+            body += Markup("<br/>") + escape(self.env._("Skipped, nothing posted for them:")) + Markup("<br/>")
             body += Markup("<br/>").join(
                 escape(f"{line.customer_id.display_name}: {line.skip_reason}") for line in skipped[:SKIPPED_NAMES_SHOWN]
             )
             if len(skipped) > SKIPPED_NAMES_SHOWN:
-                body += Markup("<br/>") + escape(_("and %(count)s more", count=len(skipped) - SKIPPED_NAMES_SHOWN))
+                body += Markup("<br/>") + escape(
+                    self.env._("and %(count)s more", count=len(skipped) - SKIPPED_NAMES_SHOWN)
+                )
         if self.notify_customers:
             body += self._format_customers_without_email(done)
         self._message_log(body=body)
@@ -954,7 +958,7 @@ class AccountReimbursement(models.Model):
             return Markup()
         names = self._join_names(without.mapped("display_name"))
         return Markup("<br/>") + escape(
-            _("No remittance advice for these customers, who have no e-mail address: %(names)s", names=names)
+            self.env._("No remittance advice for these customers, who have no e-mail address: %(names)s", names=names)
         )
 
     # ------------------------------------------------------------------
@@ -966,7 +970,7 @@ class AccountReimbursement(models.Model):
         self.with_context(**{ENGINE: True}).write({"state": "posting"})
         self._message_log(
             body=escape(
-                _(
+                self.env._(
                     "Posting %(count)s reimbursement(s) in the background, started by %(user)s.",
                     count=self.progress_total - self.progress_done,
                     user=self.env.user.name,
@@ -1125,7 +1129,7 @@ class AccountReimbursement(models.Model):
         self.with_context(**{ENGINE: True}).write(
             {
                 "state": "failed",
-                "error_message": _(
+                "error_message": self.env._(
                     "The reimbursement of %(customer)s failed: %(cause)s",
                     customer=failing.customer_id.display_name,
                     cause=cause,
@@ -1134,7 +1138,7 @@ class AccountReimbursement(models.Model):
         )
         self._message_log(
             body=escape(
-                _(
+                self.env._(
                     "Posting stopped: %(error)s %(done)s of %(total)s reimbursement(s) are posted or "
                     "skipped. Correct the cause, then post the run again to go on.",
                     error=self.error_message,
@@ -1157,17 +1161,17 @@ class AccountReimbursement(models.Model):
             {
                 "type": "danger" if failed else "success",
                 "sticky": failed,
-                "title": _("Reimbursement failed") if failed else _("Reimbursement posted"),
+                "title": self.env._("Reimbursement failed") if failed else self.env._("Reimbursement posted"),
                 "message": self.error_message
                 if failed
-                else _(
+                else self.env._(
                     "%(run)s is posted: %(count)s reimbursement(s), %(total)s.",
                     run=self.name,
                     count=len(self.line_ids.filtered(lambda line: line.state == "done")),
                     total=self.company_currency_id.format(self.amount_total),
                 ),
                 "action_button": {
-                    "name": _("Open"),
+                    "name": self.env._("Open"),
                     "action_name": self.name,
                     "model": self._name,
                     "res_ids": self.ids,

@@ -2,7 +2,7 @@ from collections import defaultdict
 
 from markupsafe import Markup, escape
 
-from odoo import Command, _, api, fields, models
+from odoo import Command, api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import SQL, format_date
 
@@ -157,8 +157,8 @@ class AccountReimbursementLine(models.Model):
         for line in self:
             number = (line.bill_id.partner_bank_id.acc_number or "").replace(" ", "")
             line.advice_bank_account = f"**** {number[-4:]}" if number else False
-            credits = line.source_line_ids.filtered(lambda item: item.balance < 0)
-            line.advice_credit_documents = ", ".join(credits.move_id.sorted("id").mapped("name"))
+            credit_items = line.source_line_ids.filtered(lambda item: item.balance < 0)
+            line.advice_credit_documents = ", ".join(credit_items.move_id.sorted("id").mapped("name"))
 
     def write(self, vals):
         check_engine_write(self, vals)
@@ -167,7 +167,9 @@ class AccountReimbursementLine(models.Model):
     @api.ondelete(at_uninstall=False)
     def _unlink_only_drafts(self):
         if any(line.state != "draft" or line.reimbursement_id.state != "draft" for line in self):
-            raise UserError(_("Only the lines of a draft run can be removed: cancel posted reimbursements instead."))
+            raise UserError(
+                self.env._("Only the lines of a draft run can be removed: cancel posted reimbursements instead.")
+            )
 
     # ------------------------------------------------------------------
     # Actions
@@ -192,9 +194,9 @@ class AccountReimbursementLine(models.Model):
             self._lock_for_cancellation()
         lines = self.filtered(lambda line: line.state == "done")
         if not lines:
-            raise UserError(_("These reimbursements are already cancelled, or were never posted."))
+            raise UserError(self.env._("These reimbursements are already cancelled, or were never posted."))
         if any(run.state == "posting" for run in lines.reimbursement_id):
-            raise UserError(_("A run being posted cannot be cancelled: wait until it is posted."))
+            raise UserError(self.env._("A run being posted cannot be cancelled: wait until it is posted."))
         lines._check_cancellable()
         lines = lines.with_context(**{ENGINE: True})
         # All or nothing, like the posting itself.
@@ -228,17 +230,17 @@ class AccountReimbursementLine(models.Model):
         self.ensure_one()
         entry = why_not.get((self.customer_id, self.currency_id)) or why_not.get((self.customer_id, None))
         if not entry:
-            return _("The credit balance is settled or gone since the proposal.")
+            return self.env._("The credit balance is settled or gone since the proposal.")
         if entry.reason == SKIP_OPEN_DEBITS:
-            return _("The customer has outstanding debit transactions since the proposal.")
+            return self.env._("The customer has outstanding debit transactions since the proposal.")
         if entry.reason == SKIP_BELOW_MINIMUM:
-            return _(
+            return self.env._(
                 "The credit balance is below the minimum reimbursement since the proposal: %(amount)s now.",
                 amount=self.currency_id.format(entry.amount),
             )
         if entry.reason == SKIP_DEBITS_EXCEED:
-            return _("Open debits take up the whole credit balance since the proposal.")
-        return _("The credit balance changed since the proposal.")
+            return self.env._("Open debits take up the whole credit balance since the proposal.")
+        return self.env._("The credit balance changed since the proposal.")
 
     # ------------------------------------------------------------------
     # Posting: bills, transfer entry, reconciliation
@@ -292,7 +294,7 @@ class AccountReimbursementLine(models.Model):
         return [line.vendor_id or resolved[line.customer_id] for line in self]
 
     def _get_move_ref(self):
-        return _("%(run)s - %(customer)s", run=self.reimbursement_id.name, customer=self.customer_id.name)
+        return f"{self.reimbursement_id.name} - {self.customer_id.name}"
 
     def _prepare_bill_vals(self, proposal, vendor):
         self.ensure_one()
@@ -311,7 +313,7 @@ class AccountReimbursementLine(models.Model):
             "invoice_line_ids": [
                 Command.create(
                     {
-                        "name": _(
+                        "name": self.env._(
                             "Reimbursement of the credit balance of %(customer)s",
                             customer=self.customer_id.name,
                         ),
@@ -357,7 +359,7 @@ class AccountReimbursementLine(models.Model):
             key = (item.account, item.analytic_key if not summarized else "")
             by_account[key][0] -= item.residual_currency
             by_account[key][1] -= item.residual
-        label = _("Reimbursement of %(customer)s", customer=self.customer_id.name)
+        label = self.env._("Reimbursement of %(customer)s", customer=self.customer_id.name)
         analytics = {item.analytic_key: item.analytic for item in proposal.items}
         vals_list = [
             {
@@ -385,7 +387,7 @@ class AccountReimbursementLine(models.Model):
         self.ensure_one()
         bill_item = self._get_bill_clearing_item(bill)
         return {
-            "name": _("Reimbursement of %(customer)s", customer=self.customer_id.name),
+            "name": self.env._("Reimbursement of %(customer)s", customer=self.customer_id.name),
             "partner_id": self.customer_id.id,
             "account_id": bill_item.account_id.id,
             "currency_id": self.currency_id.id,
@@ -404,7 +406,7 @@ class AccountReimbursementLine(models.Model):
         run = self.reimbursement_id
         return dict(
             vals_list[0],
-            name=_("Reimbursements of %(run)s", run=run.name),
+            name=self.env._("Reimbursements of %(run)s", run=run.name),
             partner_id=False,
             amount_currency=sum(vals["amount_currency"] for vals in vals_list),
             balance=sum(vals["balance"] for vals in vals_list),
@@ -420,7 +422,7 @@ class AccountReimbursementLine(models.Model):
             account = company.expense_currency_exchange_account_id
         if not account:
             raise UserError(
-                _(
+                self.env._(
                     "%(company)s has no exchange gain or loss account, so the exchange difference of the "
                     "reimbursement of %(customer)s in %(currency)s cannot be booked. Set them in "
                     "Settings > Invoicing > Default Accounts.",
@@ -430,7 +432,9 @@ class AccountReimbursementLine(models.Model):
                 )
             )
         return {
-            "name": _("Exchange difference on the reimbursement of %(customer)s", customer=self.customer_id.name),
+            "name": self.env._(
+                "Exchange difference on the reimbursement of %(customer)s", customer=self.customer_id.name
+            ),
             "partner_id": self.customer_id.id,
             "account_id": account.id,
             "currency_id": self.company_currency_id.id,
@@ -477,7 +481,7 @@ class AccountReimbursementLine(models.Model):
         # The items were created in the order of their values.
         move_lines = move.line_ids.sorted("id")
         if len(move_lines) != len(all_vals):
-            raise UserError(_("The transfer entry %(move)s has unexpected lines.", move=move.display_name))
+            raise UserError(self.env._("The transfer entry %(move)s has unexpected lines.", move=move.display_name))
         lines_per_line = []
         start = 0
         for vals_list in own_vals:
@@ -532,7 +536,7 @@ class AccountReimbursementLine(models.Model):
         not_settled = all_items.filtered(lambda aml: not aml.reconciled)
         if not_settled:
             raise UserError(
-                _(
+                self.env._(
                     "The reimbursement could not settle these journal items completely, so "
                     "nothing was posted: %(items)s",
                     items=", ".join(not_settled.mapped("display_name")),
@@ -553,7 +557,7 @@ class AccountReimbursementLine(models.Model):
 
     def _log_on_moves(self, moves):
         run = self.reimbursement_id
-        body = Markup(_("Created by the customer reimbursement %(run)s.")) % {"run": run._get_html_link()}
+        body = Markup(self.env._("Created by the customer reimbursement %(run)s.")) % {"run": run._get_html_link()}
         moves._message_log_batch(bodies=dict.fromkeys(moves.ids, body))
 
     # ------------------------------------------------------------------
@@ -583,7 +587,7 @@ class AccountReimbursementLine(models.Model):
                 or payable.matched_credit_ids
             ):
                 raise UserError(
-                    _(
+                    self.env._(
                         "The reimbursement of %(customer)s cannot be cancelled: its vendor bill %(bill)s "
                         "is paid, partly paid or no longer posted. Undo the payment first.",
                         customer=line.customer_id.display_name,
@@ -620,7 +624,7 @@ class AccountReimbursementLine(models.Model):
             "move_type": "entry",
             "journal_id": self.company_id.reimbursement_transfer_journal_id.id,
             "date": self.date,
-            "ref": _(
+            "ref": self.env._(
                 "Cancellation of %(run)s - %(customer)s",
                 run=self.reimbursement_id.name,
                 customer=self.customer_id.name,
@@ -654,7 +658,7 @@ class AccountReimbursementLine(models.Model):
         for run, lines in self.grouped("reimbursement_id").items():
             run._message_log(
                 body=escape(
-                    _(
+                    self.env._(
                         "%(user)s cancelled the reimbursement of %(customers)s on %(date)s.",
                         user=user_name,
                         customers=", ".join(lines.customer_id.mapped("display_name")),
@@ -662,7 +666,7 @@ class AccountReimbursementLine(models.Model):
                     )
                 )
             )
-        bill_body = Markup(_("%(user)s cancelled the customer reimbursement %(run)s on %(date)s."))
+        bill_body = Markup(self.env._("%(user)s cancelled the customer reimbursement %(run)s on %(date)s."))
         self.bill_id._message_log_batch(
             bodies={
                 line.bill_id.id: bill_body
@@ -673,7 +677,7 @@ class AccountReimbursementLine(models.Model):
         customer_bodies = defaultdict(list)
         for line in self:
             customer_bodies[line.customer_id.id].append(
-                _(
+                self.env._(
                     "%(user)s cancelled the reimbursement of %(amount)s (%(run)s) on %(date)s: "
                     "the credit balance is open again.",
                     user=user_name,

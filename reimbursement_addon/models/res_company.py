@@ -1,16 +1,20 @@
+import datetime
 import logging
 
 from dateutil.relativedelta import relativedelta
 
-from odoo import _, api, fields, models
+from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
-from odoo.tools import format_date
+from odoo.tools import format_date, formatLang
 
 from .reimbursement_proposal import NothingToReimburse
 
 _logger = logging.getLogger(__name__)
 
 SCHEDULE_INTERVALS = {"weekly": relativedelta(weeks=1), "monthly": relativedelta(months=1)}
+# PostgreSQL stores the threshold in an integer (at most 2,147,483,647).
+MAX_BACKGROUND_THRESHOLD = 1_000_000_000
+FIRST_RUN_DATE = datetime.date(1900, 1, 1)
 
 
 class ResCompany(models.Model):
@@ -129,7 +133,7 @@ class ResCompany(models.Model):
         for company in self:
             if company.currency_id.compare_amounts(company.reimbursement_min_amount, 0.0) < 0:
                 raise ValidationError(
-                    _(
+                    self.env._(
                         "The minimum reimbursement of %(company)s cannot be negative.",
                         company=company.display_name,
                     )
@@ -140,9 +144,17 @@ class ResCompany(models.Model):
         for company in self:
             if company.reimbursement_background_threshold < 0:
                 raise ValidationError(
-                    _(
+                    self.env._(
                         "The background posting threshold of %(company)s cannot be negative.",
                         company=company.display_name,
+                    )
+                )
+            if company.reimbursement_background_threshold > MAX_BACKGROUND_THRESHOLD:
+                raise ValidationError(
+                    self.env._(
+                        "The background posting threshold of %(company)s is a number of lines: at most %(max)s.",
+                        company=company.display_name,
+                        max=formatLang(self.env, MAX_BACKGROUND_THRESHOLD, digits=0),
                     )
                 )
 
@@ -160,7 +172,7 @@ class ResCompany(models.Model):
             companies = company.parent_ids
             if bill_journal and (bill_journal.type != "purchase" or bill_journal.company_id not in companies):
                 raise ValidationError(
-                    _(
+                    self.env._(
                         "The reimbursement bill journal of %(company)s must be a purchase journal of "
                         "that company; %(journal)s is not.",
                         company=company.display_name,
@@ -171,7 +183,7 @@ class ResCompany(models.Model):
                 transfer_journal.type != "general" or transfer_journal.company_id not in companies
             ):
                 raise ValidationError(
-                    _(
+                    self.env._(
                         "The reimbursement transfer journal of %(company)s must be a miscellaneous journal "
                         "of that company; %(journal)s is not.",
                         company=company.display_name,
@@ -184,7 +196,7 @@ class ResCompany(models.Model):
                 or not clearing.company_ids & companies
             ):
                 raise ValidationError(
-                    _(
+                    self.env._(
                         "The reimbursement clearing account of %(company)s must be a reconcilable account "
                         "of that company that is neither receivable nor payable; %(account)s is not.",
                         company=company.display_name,
@@ -245,6 +257,24 @@ class ResCompany(models.Model):
                 next_date += interval
             company.reimbursement_next_date = next_date
 
+    def _check_reimbursement_date(self, date):
+        """Refuse a run dated where no accounting date can be: before 1900
+        (where Odoo's lock dates and rates start) or more than a year ahead
+        (a mistyped year); then as :meth:`_check_reimbursement_lock_dates`."""
+        self.ensure_one()
+        first, last = FIRST_RUN_DATE, fields.Date.context_today(self) + relativedelta(years=1)
+        if not first <= date <= last:
+            raise UserError(
+                self.env._(
+                    "%(date)s is not a plausible date for a reimbursement: "
+                    "choose a date between %(first)s and %(last)s.",
+                    date=format_date(self.env, date),
+                    first=format_date(self.env, first),
+                    last=format_date(self.env, last),
+                )
+            )
+        self._check_reimbursement_lock_dates(date)
+
     def _check_reimbursement_lock_dates(self, date):
         """Refuse a reimbursement, or its cancellation, dated inside a lock
         date of this company that applies to its bills or transfer entries,
@@ -255,7 +285,7 @@ class ResCompany(models.Model):
             violations.update(self._get_violated_lock_dates(date, False, journal))
         if violations:
             raise UserError(
-                _(
+                self.env._(
                     "The date %(date)s is inside a lock date of %(company)s (%(locks)s). "
                     "Choose a date after the lock date.",
                     date=format_date(self.env, date),
@@ -300,7 +330,7 @@ class ResCompany(models.Model):
         code = Account._search_new_account_code(receivable.code or "1000")
         return Account.create(
             {
-                "name": _("Customer reimbursements clearing"),
+                "name": self.env._("Customer reimbursements clearing"),
                 "code": code,
                 "account_type": "asset_current",
                 "reconcile": True,

@@ -1,7 +1,7 @@
 from collections import defaultdict
 from contextlib import contextmanager
 
-from odoo import Command, _, api, fields, models
+from odoo import Command, api, fields, models
 from odoo.exceptions import ValidationError
 
 # Where the rank increments of a reimbursement batch wait (see _increase_rank).
@@ -38,7 +38,7 @@ class ResPartner(models.Model):
                 continue
             if vendor == partner:
                 raise ValidationError(
-                    _(
+                    self.env._(
                         "%(partner)s cannot be its own reimbursement vendor account: "
                         "leave the field empty to bill the customer itself.",
                         partner=partner.display_name,
@@ -46,7 +46,7 @@ class ResPartner(models.Model):
                 )
             if vendor.company_id and vendor.company_id not in company.parent_ids:
                 raise ValidationError(
-                    _(
+                    self.env._(
                         "The reimbursement vendor account of %(partner)s, %(vendor)s, belongs to "
                         "%(vendor_company)s, not to %(company)s.",
                         partner=partner.display_name,
@@ -61,7 +61,7 @@ class ResPartner(models.Model):
             while vendor:
                 if vendor in seen:
                     raise ValidationError(
-                        _(
+                        self.env._(
                             "The reimbursement vendor accounts of %(partner)s lead back to it "
                             "(%(chain)s): link it to a vendor that has no vendor account of its own.",
                             partner=partner.display_name,
@@ -114,7 +114,9 @@ class ResPartner(models.Model):
             "supplier_rank": 1,
             "customer_rank": 0,
             "reimbursement_one_time_vendor": True,
-            "comment": _("One-time vendor for the reimbursement of customer %(customer)s.", customer=customer.name),
+            "comment": self.env._(
+                "One-time vendor for the reimbursement of customer %(customer)s.", customer=customer.name
+            ),
             "bank_ids": [
                 Command.create(
                     {

@@ -1,4 +1,4 @@
-from odoo import _, api, fields, models
+from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
 
@@ -29,7 +29,7 @@ class AccountReimbursementReportWizard(models.TransientModel):
     def _check_dates(self):
         for wizard in self:
             if wizard.date_from > wizard.date_to:
-                raise ValidationError(_("The report's start date must not be after its end date."))
+                raise ValidationError(self.env._("The report's start date must not be after its end date."))
 
     def _get_lines(self):
         domain = [
@@ -45,14 +45,14 @@ class AccountReimbursementReportWizard(models.TransientModel):
         """Print the Reimbursement report of the chosen period."""
         self.ensure_one()
         lines = self._get_lines()
-        filters = _(
+        filters = self.env._(
             "%(company)s, from %(date_from)s to %(date_to)s",
             company=self.company_id.name,
             date_from=fields.Date.to_string(self.date_from),
             date_to=fields.Date.to_string(self.date_to),
         )
         if self.partner_ids:
-            filters += _(", customers: %(names)s", names=", ".join(self.partner_ids.mapped("display_name")))
+            filters += self.env._(", customers: %(names)s", names=", ".join(self.partner_ids.mapped("display_name")))
         return self.env.ref("reimbursement_addon.action_report_reimbursement").report_action(
             lines, data={"filters": filters, "line_ids": lines.ids}
         )

@@ -1,4 +1,4 @@
-from odoo import Command, _, api, fields, models
+from odoo import Command, api, fields, models
 from odoo.exceptions import UserError
 
 from ..models.reimbursement_proposal import NothingToReimburse
@@ -86,6 +86,29 @@ class AccountReimbursementWizard(models.TransientModel):
                 res["partner_domain"] = str([("id", "in", partners.commercial_partner_id.ids)])
         return res
 
+    @api.model_create_multi
+    def create(self, vals_list):
+        for vals in vals_list:
+            self._check_date_value(vals)
+        return super().create(vals_list)
+
+    def write(self, vals):
+        self._check_date_value(vals)
+        return super().write(vals)
+
+    @api.model
+    def _check_date_value(self, vals):
+        """A clear error for a date that is no date (an RPC client's typo),
+        before PostgreSQL refuses it with one of its own."""
+        value = vals.get("date")
+        if value:
+            try:
+                fields.Date.to_date(value)
+            except (TypeError, ValueError) as exc:
+                raise UserError(
+                    self.env._("%(value)s is not a date: give the accounting date as YYYY-MM-DD.", value=value)
+                ) from exc
+
     @api.depends("line_ids.selected", "line_ids.amount_company_currency")
     def _compute_amount_total(self):
         for wizard in self:
@@ -107,11 +130,11 @@ class AccountReimbursementWizard(models.TransientModel):
     def action_preview(self):
         """Show the reimbursements a run would make, writing no entry."""
         self.ensure_one()
-        self.company_id._check_reimbursement_lock_dates(self.date)
+        self.company_id._check_reimbursement_date(self.date)
         run = self._new_run()
         proposals, skipped = run._prepare_proposals()
         vendors = run._get_proposal_vendors(proposals)
-        new_vendor_name = _("New one-time vendor")
+        new_vendor_name = self.env._("New one-time vendor")
         self.write(
             {
                 "line_ids": [Command.clear()]
@@ -129,7 +152,7 @@ class AccountReimbursementWizard(models.TransientModel):
             "res_id": self.id,
             "view_mode": "form",
             "target": "new",
-            "name": _("Reimbursement"),
+            "name": self.env._("Reimbursement"),
         }
 
     def action_propose(self):
@@ -178,13 +201,13 @@ class AccountReimbursementWizard(models.TransientModel):
         :return: the run
         """
         self.ensure_one()
-        self.company_id._check_reimbursement_lock_dates(self.date)
+        self.company_id._check_reimbursement_date(self.date)
         proposals, skipped = self._new_run()._prepare_proposals()
         if self.preview_done:
             proposals = self._select_previewed(proposals)
         if not proposals:
             raise NothingToReimburse(
-                _(
+                self.env._(
                     "There is nothing to reimburse: no customer in the selection has a "
                     "credit balance of at least %(minimum)s.\n%(skipped)s",
                     minimum=self.company_currency_id.format(self.min_amount),
@@ -203,13 +226,13 @@ class AccountReimbursementWizard(models.TransientModel):
         a selected credit changed since it was previewed."""
         selected = self.line_ids.filtered("selected")
         if not selected:
-            raise UserError(_("Select at least one customer to reimburse in the preview."))
+            raise UserError(self.env._("Select at least one customer to reimburse in the preview."))
         by_key = {proposal.key: proposal for proposal in proposals}
         for line in selected:
             proposal = by_key.get(line.key)
             if not proposal or line.currency_id.compare_amounts(proposal.amount, line.amount):
                 raise UserError(
-                    _(
+                    self.env._(
                         "The credit balance of %(customer)s in %(currency)s changed since the "
                         "preview. Preview again before reimbursing.",
                         customer=line.customer_id.display_name,
