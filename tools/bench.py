@@ -66,9 +66,10 @@ def batches(items, size=BATCH):
 # ---------------------------------------------------------------------------
 
 
-def build(env, count):
-    """N customers holding credits of mixed kinds: credit notes, bank
-    receipts, 10% in euros, 10% with an open invoice besides a larger credit."""
+def setup_company(env, credit_rate, run_rate):
+    """The current company with a chart of accounts, its reimbursement
+    configuration, and euros worth ``credit_rate`` at CREDIT_DATE and
+    ``run_rate`` at RUN_DATE (euros per unit of company currency)."""
     company = env.company
     if not company.chart_template:
         env["account.chart.template"].try_loading("generic_coa", company=company, install_demo=False)
@@ -77,10 +78,18 @@ def build(env, count):
     eur.active = True
     env["res.currency.rate"].create(
         [
-            {"currency_id": eur.id, "name": CREDIT_DATE, "rate": 0.9, "company_id": company.id},
-            {"currency_id": eur.id, "name": RUN_DATE, "rate": 0.95, "company_id": company.id},
+            {"currency_id": eur.id, "name": CREDIT_DATE, "rate": credit_rate, "company_id": company.id},
+            {"currency_id": eur.id, "name": RUN_DATE, "rate": run_rate, "company_id": company.id},
         ]
     )
+    return company
+
+
+def build(env, count):
+    """N customers holding credits of mixed kinds: credit notes, bank
+    receipts, 10% in euros, 10% with an open invoice besides a larger credit."""
+    company = setup_company(env, 0.9, 0.95)
+    eur = env.ref("base.EUR")
     customers = env["res.partner"].create(
         [{"name": f"Bench Customer {index:05d}", "customer_rank": 1} for index in range(count)]
     )

@@ -26,12 +26,13 @@ import json
 import os
 import sys
 
+# The benchmark's data builder, beside this script.
+from bench import CREDIT_DATE, RUN_DATE, setup_company
+
 import odoo
 from odoo import SUPERUSER_ID, Command, api
 from odoo.modules.registry import Registry
 
-RUN_DATE = "2026-01-31"
-CREDIT_DATE = "2026-01-05"
 # name: (amount, in euros)
 CREDITS = {
     "Upgrade Alpha": (120.0, False),
@@ -62,22 +63,6 @@ def parse_args():
 # ---------------------------------------------------------------------------
 
 
-def setup_company(env):
-    company = env.company
-    if not company.chart_template:
-        env["account.chart.template"].try_loading("generic_coa", company=company, install_demo=False)
-    company._reimbursement_setup_accounting()
-    eur = env.ref("base.EUR")
-    eur.active = True
-    env["res.currency.rate"].create(
-        [
-            {"currency_id": eur.id, "name": CREDIT_DATE, "rate": 0.5, "company_id": company.id},
-            {"currency_id": eur.id, "name": RUN_DATE, "rate": 0.4, "company_id": company.id},
-        ]
-    )
-    return company
-
-
 def give_credit(env, name, amount, in_euros):
     customer = env["res.partner"].create({"name": name, "customer_rank": 1})
     refund = env["account.move"].create(
@@ -104,7 +89,7 @@ def reimburse(env, customers):
 
 
 def make(env, output):
-    company = setup_company(env)
+    company = setup_company(env, 0.5, 0.4)
     customers = {name: give_credit(env, name, *credit) for name, credit in CREDITS.items()}
     credits = {name: open_residuals(env, customer) for name, customer in customers.items()}
     by_name = env["res.partner"].browse
@@ -279,7 +264,7 @@ def smoke(env, addon_under):
     checks.equal(
         "the addon is loaded from under", os.path.realpath(path).startswith(os.path.realpath(addon_under)), True
     )
-    setup_company(env)
+    setup_company(env, 0.5, 0.4)
     customer = give_credit(env, "Wheel Customer", 88.0, False)
     line = reimburse(env, customer).line_ids
     checks.equal("run line", line.state, "done")

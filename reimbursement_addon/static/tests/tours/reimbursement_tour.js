@@ -1,8 +1,7 @@
 /** @odoo-module */
 
 import { registry } from "@web/core/registry";
-import { stepUtils } from "@web_tour/tour_service/tour_utils";
-import { printReportSteps } from "@reimbursement_addon/../tests/tours/utils/print_report";
+import { openWizardSteps, printReportSteps } from "@reimbursement_addon/../tests/tours/utils/steps";
 
 /**
  * An accountant reimburses customers from the menu, as the issue describes:
@@ -16,17 +15,7 @@ import { printReportSteps } from "@reimbursement_addon/../tests/tours/utils/prin
 registry.category("web_tour.tours").add("reimbursement_addon_tour", {
     url: "/odoo",
     steps: () => [
-        ...stepUtils.goToAppSteps("account.menu_finance", "Open the Invoicing app"),
-        {
-            content: "Open the Accounting menu",
-            trigger: '.o_main_navbar [data-menu-xmlid="account.menu_finance_entries"]',
-            run: "click",
-        },
-        {
-            content: "Open Periodic > Reimbursement",
-            trigger: '.o-dropdown-item[data-menu-xmlid="reimbursement_addon.account_reimbursement_wizard_menu"]',
-            run: "click",
-        },
+        ...openWizardSteps(),
         {
             content: "The wizard shows the configured minimum",
             trigger: ".modal .o_field_widget[name=min_amount]:contains(50.00)",

@@ -1,6 +1,29 @@
 /** @odoo-module */
 
 import { download } from "@web/core/network/download";
+import { stepUtils } from "@web_tour/tour_service/tour_utils";
+
+/**
+ * Steps the reimbursement tours share.
+ */
+
+/** From the home menu to the Reimbursement wizard: Invoicing > Accounting >
+ * Periodic > Reimbursement. */
+export function openWizardSteps() {
+    return [
+        ...stepUtils.goToAppSteps("account.menu_finance", "Open the Invoicing app"),
+        {
+            content: "Open the Accounting menu",
+            trigger: '.o_main_navbar [data-menu-xmlid="account.menu_finance_entries"]',
+            run: "click",
+        },
+        {
+            content: "Open Periodic > Reimbursement",
+            trigger: '.o-dropdown-item[data-menu-xmlid="reimbursement_addon.account_reimbursement_wizard_menu"]',
+            run: "click",
+        },
+    ];
+}
 
 /**
  * Steps that click a Print button of a run's form and check that the
