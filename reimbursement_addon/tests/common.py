@@ -1,4 +1,5 @@
 from odoo import Command, fields
+from odoo.tests import new_test_user
 
 from odoo.addons.account.tests.common import AccountTestInvoicingCommon
 
@@ -16,6 +17,22 @@ class ReimbursementCommon(AccountTestInvoicingCommon):
         # EUR is worth 0.5 USD for the credits of January, 0.4 USD at the run.
         cls.eur = cls.setup_other_currency("EUR", rates=[("1900-01-01", 1.0), ("2019-01-01", 2.0), ("2019-06-01", 2.5)])
         cls.run_date = fields.Date.from_string("2019-06-15")
+
+    # ---- users ---------------------------------------------------------------
+
+    @classmethod
+    def _manager(cls, login, company=None, name=None, groups=""):
+        """An accounting manager of ``company`` (the test company by
+        default); ``groups``: more groups, comma-separated."""
+        company = company or cls.company
+        return new_test_user(
+            cls.env,
+            login=login,
+            name=name or login.replace("_", " ").title(),
+            groups=",".join(filter(None, ["base.group_user,account.group_account_manager", groups])),
+            company_id=company.id,
+            company_ids=[Command.set(company.ids)],
+        )
 
     # ---- documents ---------------------------------------------------------
 

@@ -1,6 +1,5 @@
-from odoo import Command
 from odoo.exceptions import UserError
-from odoo.tests import new_test_user, tagged
+from odoo.tests import tagged
 
 from .common import ReimbursementCommon
 
@@ -19,17 +18,6 @@ class TestReimbursementApproval(ReimbursementCommon):
         cls.colleague = cls._manager("approval_colleague", cls.company)
         cls.customer = cls._customer("Four Eyes Customer")
         cls._credit_note(cls.customer, 120.0)
-
-    @classmethod
-    def _manager(cls, login, company):
-        return new_test_user(
-            cls.env,
-            login=login,
-            name=login.replace("_", " ").title(),
-            groups="base.group_user,account.group_account_manager",
-            company_id=company.id,
-            company_ids=[Command.set(company.ids)],
-        )
 
     def _approval_activities(self, run):
         approval = self.env.ref("reimbursement_addon.mail_activity_type_reimbursement_approval")

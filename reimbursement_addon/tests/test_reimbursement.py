@@ -6,7 +6,7 @@ from unittest.mock import patch
 from odoo import Command, fields
 from odoo.exceptions import UserError
 from odoo.sql_db import db_connect
-from odoo.tests import get_db_name, new_test_user, tagged
+from odoo.tests import get_db_name, tagged
 
 from ..models import account_reimbursement
 from .common import ReimbursementCommon
@@ -282,13 +282,7 @@ class TestReimbursement(ReimbursementCommon):
     def test_one_time_vendor_without_contact_creation_right(self):
         """An accounting manager who may not create contacts still gets the
         one-time vendors of the run."""
-        manager = new_test_user(
-            self.env,
-            login="reimbursement_manager_no_contacts",
-            groups="base.group_user,account.group_account_manager",
-            company_id=self.company.id,
-            company_ids=[Command.set(self.company.ids)],
-        )
+        manager = self._manager("reimbursement_manager_no_contacts")
         self.assertFalse(manager.has_group("base.group_partner_manager"))
         customer = self._customer("No Contact Rights Customer")
         self._credit_note(customer, 75.0)

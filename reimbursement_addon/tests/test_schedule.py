@@ -1,7 +1,7 @@
 from dateutil.relativedelta import relativedelta
 
 from odoo import Command, fields
-from odoo.tests import new_test_user, tagged
+from odoo.tests import tagged
 
 from .common import ReimbursementCommon
 
@@ -15,13 +15,7 @@ class TestScheduledReimbursement(ReimbursementCommon):
     def setUpClass(cls):
         super().setUpClass()
         cls.today = fields.Date.context_today(cls.env.user)
-        cls.reviewer = new_test_user(
-            cls.env,
-            login="schedule_reviewer",
-            groups="base.group_user,account.group_account_manager",
-            company_id=cls.company.id,
-            company_ids=[Command.set(cls.company.ids)],
-        )
+        cls.reviewer = cls._manager("schedule_reviewer")
         cls.customer = cls._customer("Scheduled Customer")
         cls._credit_note(cls.customer, 90.0)
         # Only this test's customers: the other companies' and demo data stay out.

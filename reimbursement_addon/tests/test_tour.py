@@ -1,5 +1,5 @@
-from odoo import Command, fields
-from odoo.tests import HttpCase, new_test_user, tagged
+from odoo import fields
+from odoo.tests import HttpCase, tagged
 
 from .common import ReimbursementCommon
 
@@ -22,13 +22,7 @@ class TestReimbursementTour(ReimbursementCommon, HttpCase):
             }
         )
         # "Show Full Accounting Features" shows the Accounting menu in Community.
-        cls.accountant = new_test_user(
-            cls.env,
-            login="reimbursement_accountant",
-            groups="base.group_user,account.group_account_manager,account.group_account_user",
-            company_id=cls.company.id,
-            company_ids=[Command.set(cls.company.ids)],
-        )
+        cls.accountant = cls._manager("reimbursement_accountant", groups="account.group_account_user")
         cls.alpha = cls._customer("Tour Alpha AS")
         cls.beta = cls._customer("Tour Beta AS")
         cls.debtor = cls._customer("Tour Debtor AS")
@@ -72,20 +66,12 @@ class TestReimbursementApprovalTour(ReimbursementCommon, HttpCase):
     def setUpClass(cls):
         super().setUpClass()
         cls.run_date = fields.Date.context_today(cls.env.user)
-        managers = "base.group_user,account.group_account_manager,account.group_account_user"
-        cls.proposer, cls.reviewer = (
-            new_test_user(
-                cls.env,
-                login=login,
-                name=name,
-                groups=managers,
-                company_id=cls.company.id,
-                company_ids=[Command.set(cls.company.ids)],
-            )
-            for login, name in (
-                ("reimbursement_proposer", "Proposing Manager"),
-                ("reimbursement_reviewer", "Reviewing Manager"),
-            )
+        # "Show Full Accounting Features" shows the Accounting menu in Community.
+        cls.proposer = cls._manager(
+            "reimbursement_proposer", name="Proposing Manager", groups="account.group_account_user"
+        )
+        cls.reviewer = cls._manager(
+            "reimbursement_reviewer", name="Reviewing Manager", groups="account.group_account_user"
         )
         cls.company.write(
             {
