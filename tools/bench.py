@@ -19,6 +19,10 @@ afterwards, the tables vacuumed before the next):
   (threshold 0) to the run ``done``, the cron job run as Odoo's cron
   threads run it (``ir.cron._process_jobs``, every other job switched off).
 
+With ``--phases``, the run and the floor also print where their time goes:
+the time in each step of the engine and of Odoo's posting (see PHASES),
+per customer, so that two sizes show which step grows faster.
+
 It checks that every way produced the same accounting (open residual per
 customer, bill total per customer), prints one line per figure and ends
 with the ``bench:`` line. ``make bench N=...`` builds a fresh database and
@@ -26,10 +30,12 @@ calls both.
 """
 
 import argparse
+import functools
 import resource
 import sys
 import time
-from contextlib import closing
+from collections import defaultdict
+from contextlib import closing, contextmanager, nullcontext
 
 import odoo
 from odoo import SUPERUSER_ID, Command, api
@@ -41,6 +47,30 @@ CREDIT_DATE = "2026-01-05"
 BATCH = 500
 PROGRESS = 1000  # the naive loop prints its progress every PROGRESS customers
 
+# The steps --phases times: the engine's, then Odoo's that they call. A step
+# called within itself (create() calling create()) counts once.
+PHASES = {
+    "account.reimbursement": [
+        "_create_lines",
+        "_post_batch",
+        "_check_lines",
+        "_refresh_statistics",
+    ],
+    "account.reimbursement.line": [
+        "_get_vendors",
+        "_create_bills",
+        "_create_transfer_move",
+        "_post_moves",
+        "_reconcile_moves",
+        "write",
+        "_set_relations",
+        "_log_on_moves",
+    ],
+    "account.move": ["create", "_post", "_message_log_batch"],
+    "account.move.line": ["_reconcile_plan"],
+    "res.partner": ["create", "_increase_rank"],
+}
+
 
 def parse_args():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -48,6 +78,11 @@ def parse_args():
     parser.add_argument("-c", "--config", required=True)
     parser.add_argument("-d", "--database", required=True)
     parser.add_argument("-n", "--customers", type=int, default=2000)
+    parser.add_argument(
+        "--phases",
+        action="store_true",
+        help="print the time of each step of the run and of the floor, per customer",
+    )
     parser.add_argument(
         "--no-naive",
         action="store_true",
@@ -348,7 +383,50 @@ def environment(cr):
     return env(context=dict(env.context, allowed_company_ids=env.company.ids))
 
 
-def measured(registry, label, func, count, prepare=None):
+@contextmanager
+def timed_phases(registry, label, count):
+    """Time the steps of PHASES (and the flushes of the cache) while the
+    block runs, then print them, the longest first."""
+    totals, calls, running = defaultdict(float), defaultdict(int), set()
+
+    def timer(name, method):
+        @functools.wraps(method)
+        def timed(*args, **kwargs):
+            if name in running:
+                return method(*args, **kwargs)
+            running.add(name)
+            start = time.perf_counter()
+            try:
+                return method(*args, **kwargs)
+            finally:
+                totals[name] += time.perf_counter() - start
+                calls[name] += 1
+                running.discard(name)
+
+        return timed
+
+    targets = [(registry[model], method) for model, methods in PHASES.items() for method in methods]
+    targets.append((api.Environment, "flush_all"))
+    originals = [(owner, method, owner.__dict__.get(method)) for owner, method in targets]
+    for owner, method in targets:
+        name = f"{getattr(owner, '_name', 'env')}.{method}"
+        setattr(owner, method, timer(name, getattr(owner, method)))
+    try:
+        yield
+    finally:
+        for owner, method, original in originals:
+            if original is None:
+                delattr(owner, method)
+            else:
+                setattr(owner, method, original)
+    for name, seconds in sorted(totals.items(), key=lambda item: -item[1]):
+        print(
+            f"{label} phase: {name} {seconds:.1f}s {1000 * seconds / count:.2f}ms_per_customer calls={calls[name]}",
+            flush=True,
+        )
+
+
+def measured(registry, label, func, count, prepare=None, phases=False):
     """Run ``func(env)`` in a transaction of its own, rolled back afterwards,
     then vacuum, so that no way pays for the rows another left behind.
 
@@ -361,10 +439,11 @@ def measured(registry, label, func, count, prepare=None):
         env.flush_all()
         env.invalidate_all()
         queries = cr.sql_log_count
-        start = time.perf_counter()
-        result = func(env, argument) if prepare else func(env)
-        env.flush_all()
-        elapsed = time.perf_counter() - start
+        with timed_phases(registry, label, count) if phases else nullcontext():
+            start = time.perf_counter()
+            result = func(env, argument) if prepare else func(env)
+            env.flush_all()
+            elapsed = time.perf_counter() - start
         queries = cr.sql_log_count - queries
         outcome = accounting(env, customers)
         cr.rollback()
@@ -440,7 +519,7 @@ def compare(label, reference, outcome):
     print(f"accounting: the run and {label} identical for {len(reference)} customers", flush=True)
 
 
-def measure(registry, count, naive=True):
+def measure(registry, count, naive=True, phases=False):
     with registry.cursor() as cr:
         found = len(bench_customers(environment(cr)))
     if found != count:
@@ -450,14 +529,14 @@ def measure(registry, count, naive=True):
     print(f"preview: {proposed} reimbursements proposed for {count} customers", flush=True)
 
     run_time, run_queries, _run, run_accounting = measured(
-        registry, "run", run_wizard, count, prepare=lambda env: in_request(env, count)
+        registry, "run", run_wizard, count, prepare=lambda env: in_request(env, count), phases=phases
     )
     peak_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     open_after = sum(1 for residual, _bill in run_accounting.values() if residual)
     print(f"accounting: {open_after} customers left with an open balance after the run", flush=True)
 
     floor_time, _queries, _none, _outcome = measured(
-        registry, "floor", run_floor, count, prepare=lambda env: floor_vendors(env, count)
+        registry, "floor", run_floor, count, prepare=lambda env: floor_vendors(env, count), phases=phases
     )
     print(f"preview: time={preview_time:.2f}s for {count} customers", flush=True)
 
@@ -492,7 +571,7 @@ def main():
         vacuum(registry)
         print(f"build: {args.customers} customers in {time.perf_counter() - start:.1f}s", flush=True)
     else:
-        measure(registry, args.customers, naive=not args.no_naive)
+        measure(registry, args.customers, naive=not args.no_naive, phases=args.phases)
 
 
 if __name__ == "__main__":

@@ -290,9 +290,10 @@ cmd_bench() {
     info "Building $count customers with credit balances"
     "$VENV/bin/python" "$ROOT/tools/bench.py" build -c "$CONF" -d "$db" -n "$count"
     info "Measuring (each way rolled back before the next; the background run, which commits, last)"
-    local naive=()
-    [ "${NAIVE:-1}" = 0 ] && naive=(--no-naive)
-    "$VENV/bin/python" "$ROOT/tools/bench.py" measure -c "$CONF" -d "$db" -n "$count" "${naive[@]}"
+    local options=()
+    [ "${NAIVE:-1}" = 0 ] && options+=(--no-naive)
+    [ "${PHASES:-0}" = 1 ] && options+=(--phases)
+    "$VENV/bin/python" "$ROOT/tools/bench.py" measure -c "$CONF" -d "$db" -n "$count" "${options[@]}"
 }
 
 # Fault test: a background run, its Odoo server killed with SIGKILL mid-run,
