@@ -25,8 +25,8 @@ screenshots: ## README screenshots of the demo served by make run
 screenshots-background: ## a 10,000-customer run from the browser, in the background (on make run DEMO_CUSTOMERS=10000)
 	@bash tools/dev.sh screenshots-background
 
-bench: ## benchmark a run over N customers (make bench N=10000 [NAIVE=0] [PHASES=1]; default 2000)
-	@N=$(N) NAIVE=$(NAIVE) PHASES=$(PHASES) bash tools/dev.sh bench
+bench: ## benchmark a run over N customers (make bench N=10000 [NAIVE=0] [PHASES=1] [REPEAT=3]; default 2000)
+	@N=$(N) NAIVE=$(NAIVE) PHASES=$(PHASES) REPEAT=$(REPEAT) bash tools/dev.sh bench
 
 upgrade-test: ## a database of the previous release (tag 18.0.1.0.0) upgraded with this code, then checked
 	@bash tools/dev.sh upgrade-test

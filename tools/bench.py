@@ -19,6 +19,11 @@ afterwards, the tables vacuumed before the next):
   (threshold 0) to the run ``done``, the cron job run as Odoo's cron
   threads run it (``ir.cron._process_jobs``, every other job switched off).
 
+With ``--repeat K``, the run and the floor are measured K times each, in
+turn: the ``bench:`` line gives the fastest of each and, as ``overhead``,
+the median ratio of the K pairs, each measured back to back (on a machine
+whose speed drifts from one minute to the next, a pair shares its speed).
+
 With ``--phases``, the run and the floor also print where their time goes:
 the time in each step of the engine and of Odoo's posting (see PHASES),
 per customer, so that two sizes show which step grows faster.
@@ -32,6 +37,7 @@ calls both.
 import argparse
 import functools
 import resource
+import statistics
 import sys
 import time
 from collections import defaultdict
@@ -79,6 +85,12 @@ def parse_args():
     parser.add_argument("-d", "--database", required=True)
     parser.add_argument("-n", "--customers", type=int, default=2000)
     parser.add_argument(
+        "--repeat",
+        type=int,
+        default=1,
+        help="measure the run and the floor this many times each, in turn (overhead: the median of the pairs)",
+    )
+    parser.add_argument(
         "--phases",
         action="store_true",
         help="print the time of each step of the run and of the floor, per customer",
@@ -88,7 +100,10 @@ def parse_args():
         action="store_true",
         help="skip the naive loop (minutes per thousand customers): no speedup in the bench line then",
     )
-    return parser.parse_args()
+    args = parser.parse_args()
+    if args.repeat < 1:
+        parser.error("--repeat must be at least 1")
+    return args
 
 
 def batches(items, size=BATCH):
@@ -519,7 +534,7 @@ def compare(label, reference, outcome):
     print(f"accounting: the run and {label} identical for {len(reference)} customers", flush=True)
 
 
-def measure(registry, count, naive=True, phases=False):
+def measure(registry, count, naive=True, phases=False, repeat=1):
     with registry.cursor() as cr:
         found = len(bench_customers(environment(cr)))
     if found != count:
@@ -528,16 +543,43 @@ def measure(registry, count, naive=True, phases=False):
     preview_time, _queries, proposed, _outcome = measured(registry, "preview", run_preview, count)
     print(f"preview: {proposed} reimbursements proposed for {count} customers", flush=True)
 
-    run_time, run_queries, _run, run_accounting = measured(
-        registry, "run", run_wizard, count, prepare=lambda env: in_request(env, count), phases=phases
-    )
+    run_times, floor_times = [], []
+    for repetition in range(repeat):
+        run_time, queries, _run, outcome = measured(
+            registry,
+            "run",
+            run_wizard,
+            count,
+            prepare=lambda env: in_request(env, count),
+            phases=phases and not repetition,
+        )
+        run_times.append(run_time)
+        if not repetition:
+            run_queries, run_accounting = queries, outcome
+            open_after = sum(1 for residual, _bill in run_accounting.values() if residual)
+            print(f"accounting: {open_after} customers left with an open balance after the run", flush=True)
+        floor_time, _queries, _none, _outcome = measured(
+            registry,
+            "floor",
+            run_floor,
+            count,
+            prepare=lambda env: floor_vendors(env, count),
+            phases=phases and not repetition,
+        )
+        floor_times.append(floor_time)
     peak_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    open_after = sum(1 for residual, _bill in run_accounting.values() if residual)
-    print(f"accounting: {open_after} customers left with an open balance after the run", flush=True)
-
-    floor_time, _queries, _none, _outcome = measured(
-        registry, "floor", run_floor, count, prepare=lambda env: floor_vendors(env, count), phases=phases
-    )
+    # The machine's speed drifts from one minute to the next: each pair, run
+    # and floor measured one after the other, shares it, and the middle of
+    # their ratios is the overhead.
+    ratios = [run / floor for run, floor in zip(run_times, floor_times, strict=True)]
+    run_time, floor_time, overhead = min(run_times), min(floor_times), statistics.median(ratios)
+    if repeat > 1:
+        print(
+            f"repeat: {repeat} times each, in turn: run {run_time:.1f}s to {max(run_times):.1f}s, "
+            f"floor {floor_time:.1f}s to {max(floor_times):.1f}s, overhead of each pair "
+            f"{' '.join(f'{ratio:.2f}' for ratio in ratios)}; below the fastest of each and the median overhead",
+            flush=True,
+        )
     print(f"preview: time={preview_time:.2f}s for {count} customers", flush=True)
 
     naive_figures = "naive_time=- speedup=-"
@@ -554,7 +596,7 @@ def measure(registry, count, naive=True, phases=False):
     print(
         f"bench: N={count} time={run_time:.1f}s rate={count / run_time:.1f} "
         f"queries_per_customer={run_queries / count:.1f} peak_rss={peak_rss:.0f}MB "
-        f"{naive_figures} floor_time={floor_time:.1f}s overhead={run_time / floor_time:.2f} "
+        f"{naive_figures} floor_time={floor_time:.1f}s overhead={overhead:.2f} "
         f"background_time={background_time:.1f}s background_ratio={background_time / run_time:.2f}",
         flush=True,
     )
@@ -571,7 +613,7 @@ def main():
         vacuum(registry)
         print(f"build: {args.customers} customers in {time.perf_counter() - start:.1f}s", flush=True)
     else:
-        measure(registry, args.customers, naive=not args.no_naive, phases=args.phases)
+        measure(registry, args.customers, naive=not args.no_naive, phases=args.phases, repeat=args.repeat)
 
 
 if __name__ == "__main__":

@@ -293,6 +293,8 @@ cmd_bench() {
     local options=()
     [ "${NAIVE:-1}" = 0 ] && options+=(--no-naive)
     [ "${PHASES:-0}" = 1 ] && options+=(--phases)
+    case ${REPEAT:-1} in '' | *[!0-9]* | 0) die "REPEAT must be a positive number, e.g. make bench REPEAT=3." ;; esac
+    options+=(--repeat "${REPEAT:-1}")
     "$VENV/bin/python" "$ROOT/tools/bench.py" measure -c "$CONF" -d "$db" -n "$count" "${options[@]}"
 }
 
