@@ -545,13 +545,9 @@ def measure(registry, count, naive=True, phases=False, repeat=1):
 
     run_times, floor_times = [], []
     for repetition in range(repeat):
+        with_phases = phases and not repetition  # the steps of the first pair
         run_time, queries, _run, outcome = measured(
-            registry,
-            "run",
-            run_wizard,
-            count,
-            prepare=lambda env: in_request(env, count),
-            phases=phases and not repetition,
+            registry, "run", run_wizard, count, prepare=lambda env: in_request(env, count), phases=with_phases
         )
         run_times.append(run_time)
         if not repetition:
@@ -559,12 +555,7 @@ def measure(registry, count, naive=True, phases=False, repeat=1):
             open_after = sum(1 for residual, _bill in run_accounting.values() if residual)
             print(f"accounting: {open_after} customers left with an open balance after the run", flush=True)
         floor_time, _queries, _none, _outcome = measured(
-            registry,
-            "floor",
-            run_floor,
-            count,
-            prepare=lambda env: floor_vendors(env, count),
-            phases=phases and not repetition,
+            registry, "floor", run_floor, count, prepare=lambda env: floor_vendors(env, count), phases=with_phases
         )
         floor_times.append(floor_time)
     peak_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
