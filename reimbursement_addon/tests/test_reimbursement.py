@@ -641,6 +641,44 @@ class TestReimbursement(ReimbursementCommon):
             run.line_ids.transfer_move_id.line_ids, run.line_ids.transfer_line_ids | run.line_ids.clearing_line_id
         )
 
+    def test_bills_followed_by_their_vendor_as_odoo_posts_them(self):
+        """Each bill is followed by its vendor alone, with the subtypes Odoo's
+        own posting gives a vendor: the default ones, the internal ones for a
+        vendor who is a user."""
+        one_time = self._customer("Follower One-time")
+        employee = self._manager("reimbursement_vendor_employee").partner_id
+        linked = self._customer("Follower Linked")
+        linked.with_company(self.company).reimbursement_vendor_id = employee
+        for customer in one_time + linked:
+            self._credit_note(customer, 40.0)
+
+        run = self._reimburse(one_time + linked)
+
+        for line in run.line_ids:
+            reference = (
+                self.env["account.move"]
+                .with_context(mail_create_nosubscribe=True)
+                .create(
+                    {
+                        "move_type": "in_invoice",
+                        "partner_id": line.vendor_id.id,
+                        "invoice_date": "2019-03-01",
+                        "invoice_line_ids": [Command.create({"name": "Reference", "price_unit": 10.0, "tax_ids": []})],
+                    }
+                )
+            )
+            reference.action_post()
+            with self.subTest(customer=line.customer_id.name):
+                self.assertEqual(line.bill_id.message_partner_ids, line.vendor_id)
+                self.assertEqual(reference.message_partner_ids, line.vendor_id)
+                self.assertEqual(
+                    line.bill_id.message_follower_ids.subtype_ids, reference.message_follower_ids.subtype_ids
+                )
+        self.assertEqual(
+            run.line_ids.filtered(lambda line: line.customer_id == linked).bill_id.message_follower_ids.subtype_ids,
+            self.env["mail.message.subtype"].default_subtypes("account.move")[0],
+        )
+
     def test_documents_name_their_run_in_chatter(self):
         customer = self._customer("Chatter Link")
         self._credit_note(customer, 22.0)

@@ -205,7 +205,7 @@ class TestReimbursementQueryBudget(ReimbursementCommon):
             self.env.flush_all()
 
     def test_query_budget(self):
-        """Measured: 196 queries for two customers, 232 for six (nine a
+        """Measured: 187 queries for two customers, 203 for six (four a
         customer): one more query per customer fails the second run."""
-        self._measured_reimburse(self.customers[:2], 199)
-        self._measured_reimburse(self.customers[2:], 235)
+        self._measured_reimburse(self.customers[:2], 190)
+        self._measured_reimburse(self.customers[2:], 206)
