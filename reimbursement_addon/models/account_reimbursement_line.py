@@ -348,8 +348,11 @@ class AccountReimbursementLine(models.Model):
         Followers = self.env["mail.followers"]
         vendors = bills.partner_id.filtered("active")
         customer_ids = vendors.filtered("partner_share").ids
+        followed = {(follower.res_id, follower.partner_id) for follower in bills.sudo().message_follower_ids}
         vals_list = []
-        for bill in bills.filtered(lambda bill: bill.partner_id in vendors):
+        for bill in bills.filtered(
+            lambda bill: bill.partner_id in vendors and (bill.id, bill.partner_id) not in followed
+        ):
             new, _update = Followers._add_default_followers(
                 bill._name, bill.ids, bill.partner_id.ids, customer_ids=customer_ids, check_existing=False
             )
