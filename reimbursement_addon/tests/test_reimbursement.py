@@ -679,6 +679,16 @@ class TestReimbursement(ReimbursementCommon):
             self.env["mail.message.subtype"].default_subtypes("account.move")[0],
         )
 
+    def test_vendor_already_following_the_bill_is_left_alone(self):
+        vendor = self.env["res.partner"].create({"name": "Already Following"})
+        bill = self.env["account.move"].create({"move_type": "in_invoice", "partner_id": vendor.id})
+        bill.message_subscribe(vendor.ids, self.env.ref("mail.mt_note").ids)
+
+        self.env["account.reimbursement.line"]._subscribe_vendors(bill)
+
+        self.assertEqual(bill.message_follower_ids.partner_id, vendor)
+        self.assertEqual(bill.message_follower_ids.subtype_ids, self.env.ref("mail.mt_note"))
+
     def test_documents_name_their_run_in_chatter(self):
         customer = self._customer("Chatter Link")
         self._credit_note(customer, 22.0)
