@@ -339,6 +339,7 @@ class AccountReimbursementLine(models.Model):
         self._subscribe_vendors(bills)
         return bills
 
+    @api.model
     def _subscribe_vendors(self, bills):
         """Make each bill's vendor a follower of it, with Odoo's default
         subtypes, as posting a bill does: posting subscribes the vendors one
