@@ -347,15 +347,15 @@ class AccountReimbursementLine(models.Model):
         vendor already follows. Here the batch's followers are created in one
         go."""
         Followers = self.env["mail.followers"]
-        vendors = bills.partner_id.filtered("active")
-        customer_ids = vendors.filtered("partner_share").ids
         followed = {(follower.res_id, follower.partner_id) for follower in bills.sudo().message_follower_ids}
+        to_subscribe = bills.filtered(
+            lambda bill: bill.partner_id.active and (bill.id, bill.partner_id) not in followed
+        )
+        customer_ids = to_subscribe.partner_id.filtered("partner_share").ids
         vals_list = []
-        for bill in bills.filtered(
-            lambda bill: bill.partner_id in vendors and (bill.id, bill.partner_id) not in followed
-        ):
+        for bill in to_subscribe:
             new, _update = Followers._add_default_followers(
-                bill._name, bill.ids, bill.partner_id.ids, customer_ids=customer_ids, check_existing=False
+                bills._name, bill.ids, bill.partner_id.ids, customer_ids=customer_ids, check_existing=False
             )
             vals_list += [dict(vals, res_id=bill.id) for vals in new[bill.id]]
         Followers.sudo().create(vals_list)
