@@ -1,8 +1,11 @@
 # The project's entry points; tools/dev.sh does the work (set-up included).
-.PHONY: run test faults lint setup i18n screenshots screenshots-background bench upgrade-test wheel wheel-test
+.PHONY: run serve test faults lint setup i18n screenshots screenshots-background bench upgrade-test wheel wheel-test
 
 run:   ## serve the demo database on http://localhost:8069 (admin / admin); DEMO_CUSTOMERS=10000 adds customers
 	@DEMO_CUSTOMERS=$(DEMO_CUSTOMERS) bash tools/dev.sh run
+
+serve: ## serve the existing demo database again, without recreating it (after a crash or a restart)
+	@bash tools/dev.sh serve
 
 test:  ## fresh database, install the addon, run the whole test suite
 	@bash tools/dev.sh test $(PYTEST_ARGS)

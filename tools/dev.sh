@@ -3,6 +3,7 @@
 #
 #   tools/dev.sh setup        virtualenv, pinned requirements, Odoo, PostgreSQL
 #   tools/dev.sh run          (re)create the demo database and serve it (DEMO_CUSTOMERS=N grows it)
+#   tools/dev.sh serve        serve the existing demo database again, as it is
 #   tools/dev.sh test [ARGS]  fresh database, install the addon, run pytest
 #   tools/dev.sh lint         ruff (lint + format check) and pylint-odoo
 #   tools/dev.sh i18n         regenerate the .pot and merge it into nb.po
@@ -39,16 +40,18 @@ find_odoo() {
     if [ -n "${ODOO_HOME:-}" ]; then
         [ -f "$ODOO_HOME/odoo-bin" ] \
             || die "ODOO_HOME=$ODOO_HOME holds no odoo-bin: point ODOO_HOME at an Odoo 18.0 source tree."
+    elif [ -f /opt/odoo-18.0/odoo-bin ]; then
+        ODOO_HOME=/opt/odoo-18.0
     elif [ -f /opt/odoo/odoo-bin ]; then
         ODOO_HOME=/opt/odoo
     elif [ -f "$STATE/odoo/odoo-bin" ]; then
         ODOO_HOME="$STATE/odoo"
     else
-        info "No Odoo source at \$ODOO_HOME or /opt/odoo: cloning the official 18.0 branch into .odoo/odoo"
+        info "No Odoo source at \$ODOO_HOME, /opt/odoo-18.0 or /opt/odoo: cloning the official 18.0 branch into .odoo/odoo"
         mkdir -p "$STATE"
         if ! timeout 900 git clone --quiet --depth 1 --branch 18.0 "$ODOO_BRANCH_URL" "$STATE/odoo"; then
             rm -rf "$STATE/odoo"
-            die "Odoo 18.0 source not found, and cloning the official 18.0 branch failed (this machine cannot reach it): put an Odoo 18.0 source tree at /opt/odoo or set ODOO_HOME to one."
+            die "Odoo 18.0 source not found, and cloning the official 18.0 branch failed (this machine cannot reach it): put an Odoo 18.0 source tree at /opt/odoo-18.0 or set ODOO_HOME to one."
         fi
         ODOO_HOME="$STATE/odoo"
     fi
@@ -208,6 +211,16 @@ EOF
         "$VENV/bin/python" "$ROOT/tools/bench.py" build -c "$CONF" -d "$DEMO_DB" -n "$grow"
     fi
     info "Serving Odoo on http://localhost:$HTTP_PORT (login admin / admin); Ctrl-C stops it"
+    exec "$VENV/bin/python" "$ODOO_HOME/odoo-bin" -c "$CONF" -d "$DEMO_DB" --db-filter="^$DEMO_DB\$"
+}
+
+# Serve the demo database as it is, without recreating it: after a crash, a
+# restart, or to go on where the last session in the browser stopped.
+cmd_serve() {
+    setup
+    psql -qtAc "select 1" -d "$DEMO_DB" >/dev/null 2>&1 \
+        || die "there is no database $DEMO_DB to serve: create it with make run (DEMO_DB=... names another)."
+    info "Serving Odoo on http://localhost:$HTTP_PORT (database $DEMO_DB, login admin / admin); Ctrl-C stops it"
     exec "$VENV/bin/python" "$ODOO_HOME/odoo-bin" -c "$CONF" -d "$DEMO_DB" --db-filter="^$DEMO_DB\$"
 }
 
@@ -436,6 +449,7 @@ PY
 case "${1:-}" in
     setup) setup ;;
     run) cmd_run ;;
+    serve) cmd_serve ;;
     test) shift; cmd_test "$@" ;;
     lint) cmd_lint ;;
     i18n) cmd_i18n ;;
@@ -446,5 +460,5 @@ case "${1:-}" in
     upgrade-test) cmd_upgrade_test ;;
     wheel) cmd_wheel ;;
     wheel-test) cmd_wheel_test ;;
-    *) die "usage: tools/dev.sh setup|run|test|lint|i18n|screenshots|screenshots-background|bench|faults|upgrade-test|wheel|wheel-test" ;;
+    *) die "usage: tools/dev.sh setup|run|serve|test|lint|i18n|screenshots|screenshots-background|bench|faults|upgrade-test|wheel|wheel-test" ;;
 esac
