@@ -44,6 +44,10 @@ CRON_WINDOW_SHARE = 0.5
 DEFAULT_TIME_LIMIT = 120
 # How long a run waits for the lock that refreshing the statistics takes.
 STATISTICS_LOCK_TIMEOUT = "100ms"
+# The bus notification of a background batch posted, and who receives it:
+# the groups that may read runs (see _send_progress()).
+PROGRESS_NOTIFICATION = "account.reimbursement/progress"
+PROGRESS_GROUPS = ("account.group_account_invoice", "account.group_account_readonly")
 # Context key under which the engine changes runs and lines (see write()).
 ENGINE = "reimbursement_engine"
 
@@ -288,6 +292,12 @@ class AccountReimbursement(models.Model):
         as a proof."""
         return self.env.ref("reimbursement_addon.action_report_reimbursement_run").report_action(self)
 
+    def _get_report_base_filename(self):
+        self.ensure_one()
+        if self.state == "draft":
+            return self.env._("Reimbursement proof - %(run)s", run=self.name)
+        return self.env._("Reimbursement report - %(run)s", run=self.name)
+
     def action_register_payment(self):
         """Pay the vendor bills of these runs that are posted and not paid
         yet, with Odoo's payment wizard: one payment per vendor."""
@@ -376,19 +386,7 @@ class AccountReimbursement(models.Model):
     def _get_open_items_domain(self, customers=None):
         """Open receivable items of the run's company, of the customers
         chosen by "Records to include" or, when given, of ``customers``."""
-        receivable_accounts = self.env["account.account"].search(
-            [
-                *self.env["account.account"]._check_company_domain(self.company_id),
-                ("account_type", "=", "asset_receivable"),
-            ]
-        )
-        domain = [
-            ("company_id", "=", self.company_id.id),
-            ("account_id", "in", receivable_accounts.ids),
-            ("parent_state", "=", "posted"),
-            ("reconciled", "=", False),
-            ("partner_id", "!=", False),
-        ]
+        domain = self.company_id._get_reimbursement_open_items_domain()
         if customers is not None:
             domain.append(("partner_id.commercial_partner_id", "in", customers.ids))
             return domain
@@ -420,20 +418,21 @@ class AccountReimbursement(models.Model):
             groupby=["partner_id", "currency_id", "account_id"],
             aggregates=[
                 "id:array_agg",
+                "date:array_agg",
                 "amount_residual:array_agg",
                 "amount_residual_currency:array_agg",
                 "analytic_distribution:array_agg",
             ],
         )
         items = defaultdict(lambda: defaultdict(list))
-        for partner, currency, account, ids, residuals, residuals_currency, analytics in groups:
+        for partner, currency, account, ids, dates, residuals, residuals_currency, analytics in groups:
             customer_items = items[partner.commercial_partner_id][currency]
-            for line_id, residual, residual_currency, analytic in zip(
-                ids, residuals, residuals_currency, analytics, strict=True
+            for line_id, date, residual, residual_currency, analytic in zip(
+                ids, dates, residuals, residuals_currency, analytics, strict=True
             ):
                 if isinstance(analytic, str):
                     analytic = json.loads(analytic)
-                customer_items.append(OpenItem(line_id, account, analytic or None, residual, residual_currency))
+                customer_items.append(OpenItem(line_id, date, account, analytic or None, residual, residual_currency))
         return items
 
     def _prepare_proposals(self, customers=None):
@@ -609,6 +608,7 @@ class AccountReimbursement(models.Model):
                 raise UserError(self.env._("Only a draft run can be refreshed; %(run)s is not.", run=run.name))
             run._check_date()
             proposals, skipped = run._prepare_proposals()
+            run._check_date_after_items(proposals)
             run.line_ids.with_context(**{ENGINE: True}).unlink()
             run._create_lines(proposals)
             run._log_proposal(skipped)
@@ -641,6 +641,47 @@ class AccountReimbursement(models.Model):
 
     def _check_date(self):
         self.company_id._check_reimbursement_date(self.date)
+
+    def _check_date_after_items(self, proposals):
+        """Refuse a run dated before the newest journal item its
+        ``proposals`` settle: its entries would settle credits that did not
+        exist yet on their date."""
+        self.ensure_one()
+        newest = max(
+            ((item.date, proposal.customer) for proposal in proposals for item in proposal.items),
+            default=None,
+            key=lambda pair: pair[0],
+        )
+        if newest and newest[0] > self.date:
+            self._raise_date_before_items(*newest)
+
+    def _check_date_after_lines(self, lines):
+        """As :meth:`_check_date_after_items`, for the items ``lines`` were
+        proposed with, read in one query."""
+        self.ensure_one()
+        self.env.cr.execute(
+            SQL(
+                "SELECT aml.date, aml.partner_id FROM account_reimbursement_line_source_rel rel "
+                "JOIN account_move_line aml ON aml.id = rel.move_line_id "
+                "WHERE rel.reimbursement_line_id IN %s AND aml.date > %s ORDER BY aml.date DESC, aml.id LIMIT 1",
+                tuple(lines.ids),
+                self.date,
+            )
+        )
+        row = self.env.cr.fetchone()
+        if row:
+            self._raise_date_before_items(row[0], self.env["res.partner"].browse(row[1]).commercial_partner_id)
+
+    def _raise_date_before_items(self, newest_date, customer):
+        raise UserError(
+            self.env._(
+                "The reimbursement date %(date)s is before the credits it settles: the newest, of "
+                "%(customer)s, is dated %(newest)s. Date the reimbursement on or after %(newest)s.",
+                date=format_date(self.env, self.date),
+                customer=customer.display_name,
+                newest=format_date(self.env, newest_date),
+            )
+        )
 
     def _check_currency_rates(self, currencies):
         """Refuse foreign-currency credits whose currency has no rate on or
@@ -702,6 +743,7 @@ class AccountReimbursement(models.Model):
                 raise UserError(self.env._("%(run)s has no reimbursement left to post.", run=run.name))
             run._check_configuration()
             run._check_date()
+            run._check_date_after_lines(lines)
             run._check_currency_rates(lines.currency_id)
         for run, lines in lines_to_post.items():
             run = run.with_context(**{ENGINE: True})
@@ -1085,6 +1127,7 @@ class AccountReimbursement(models.Model):
             return None
         except Exception as exc:  # whatever stops a batch fails the run, with its cause
             run._fail_posting(batch, exc)
+            run._send_progress()
             return len(batch)
         elapsed = time.process_time() - started
         run.with_context(**{ENGINE: True}).posting_rate = len(batch) / elapsed if elapsed else BACKGROUND_BATCH_MAX
@@ -1096,6 +1139,7 @@ class AccountReimbursement(models.Model):
             # The statistics see the run's documents as they grow (each time
             # their number doubles), not only those of its first small batch.
             run._refresh_statistics()
+        run._send_progress()
         return len(batch)
 
     def _has_lines_to_post(self):
@@ -1148,6 +1192,22 @@ class AccountReimbursement(models.Model):
             )
         )
         self._notify_posting_user()
+
+    def _send_progress(self):
+        """Tell the web clients how far this run's posting is, through Odoo's
+        bus, once the batch is committed: a form showing the run reloads it,
+        so that its progress bar moves and it shows Done without a reload by
+        the user. Sent to the accounting groups that may read runs; the
+        message holds no more than the run's id, state and counts."""
+        self.ensure_one()
+        payload = {
+            "id": self.id,
+            "state": self.state,
+            "progress_done": self.progress_done,
+            "progress_total": self.progress_total,
+        }
+        for xmlid in PROGRESS_GROUPS:
+            self.env["bus.bus"]._sendone(self.env.ref(xmlid), PROGRESS_NOTIFICATION, payload)
 
     def _notify_posting_user(self):
         """Tell the user who started the posting, in the web client, that the

@@ -152,13 +152,50 @@ class AccountReimbursementLine(models.Model):
         help="The documents of the credits this reimbursement pays back (credit notes, payments).",
     )
 
+    @api.depends("customer_id", "currency_id", "amount", "reimbursement_id.name")
+    def _compute_display_name(self):
+        for line in self:
+            line.display_name = self.env._(
+                "%(customer)s, %(amount)s (%(run)s)",
+                customer=line.customer_id.display_name,
+                amount=line.currency_id.format(line.amount) if line.currency_id else "",
+                run=line.reimbursement_id.name,
+            )
+
     @api.depends("bill_id.partner_bank_id.acc_number", "source_line_ids")
     def _compute_advice_values(self):
         for line in self:
             number = (line.bill_id.partner_bank_id.acc_number or "").replace(" ", "")
             line.advice_bank_account = f"**** {number[-4:]}" if number else False
-            credit_items = line.source_line_ids.filtered(lambda item: item.balance < 0)
-            line.advice_credit_documents = ", ".join(credit_items.move_id.sorted("id").mapped("name"))
+            credit_items = line.source_line_ids.filtered(lambda item: item.balance < 0).sorted(lambda i: (i.date, i.id))
+            line.advice_credit_documents = "; ".join(line._describe_credit_item(item) for item in credit_items)
+
+    def _describe_credit_item(self, item):
+        """A credit as the customer knows it: a credit note by its number;
+        a payment (or any other entry) by its date, its amount and the
+        customer's own reference, when there is one. Internal entry numbers
+        mean nothing to the customer."""
+        move = item.move_id
+        if move.is_invoice(include_receipts=True):
+            return self.env._("credit note %(number)s", number=move.name)
+        reference = (
+            move.origin_payment_id.memo
+            or move.origin_payment_id.payment_reference
+            or move.statement_line_id.payment_ref
+            or move.ref
+        )
+        values = {
+            "date": format_date(self.env, item.date),
+            "amount": item.currency_id.format(abs(item.amount_currency)),
+            "reference": reference,
+        }
+        if reference:
+            return self.env._("your payment of %(amount)s on %(date)s (reference %(reference)s)", **values)
+        return self.env._("your payment of %(amount)s on %(date)s", **values)
+
+    def _get_report_base_filename(self):
+        self.ensure_one()
+        return self.reimbursement_id._get_report_base_filename()
 
     def write(self, vals):
         check_engine_write(self, vals)

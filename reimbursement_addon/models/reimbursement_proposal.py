@@ -7,9 +7,9 @@ posting computes again, under lock, to check that the line still holds.
 
 import json
 from dataclasses import dataclass, field
+from datetime import date
 
 from odoo import models
-from odoo.exceptions import UserError
 
 # Why a customer's credit is not proposed (keys of the "skipped" mapping).
 SKIP_OPEN_DEBITS = "open_debits"
@@ -33,6 +33,7 @@ class OpenItem:
     """An open journal item on a customer's receivable account."""
 
     line_id: int
+    date: date
     account: models.BaseModel
     analytic: dict | None
     residual: float
@@ -78,8 +79,3 @@ class Skipped:
     customer: models.BaseModel
     currency: models.BaseModel | None = None
     amount: float = 0.0
-
-
-class NothingToReimburse(UserError):
-    """No customer of the selection has a credit to reimburse: no run is
-    made (a scheduled run just waits for its next date)."""

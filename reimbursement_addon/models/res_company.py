@@ -7,8 +7,6 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.tools import format_date, formatLang
 
-from .reimbursement_proposal import NothingToReimburse
-
 _logger = logging.getLogger(__name__)
 
 SCHEDULE_INTERVALS = {"weekly": relativedelta(weeks=1), "monthly": relativedelta(months=1)}
@@ -216,21 +214,19 @@ class ResCompany(models.Model):
             try:
                 with self.env.cr.savepoint():
                     run = company._make_scheduled_reimbursement(today)
-            except NothingToReimburse as error:
-                _logger.info("Scheduled customer reimbursement of %s: %s", company.name, error)
             except Exception:
                 _logger.exception("Scheduled customer reimbursement of %s failed", company.name)
                 continue
-            else:
+            if run:
                 _logger.info("Scheduled customer reimbursement of %s: %s made", company.name, run.name)
             company._move_reimbursement_next_date(today)
 
     def _make_scheduled_reimbursement(self, date):
         """This company's scheduled run, dated ``date``: a proposal whose
         reviewers get an activity, or a posted run (left for approval when
-        the company wants four eyes).
+        the company wants four eyes). Nothing to reimburse makes no run.
 
-        :return: the run
+        :return: the run, or an empty recordset
         """
         self.ensure_one()
         wizard = (
@@ -239,7 +235,15 @@ class ResCompany(models.Model):
             .with_context(allowed_company_ids=self.ids, active_model=False, active_ids=[])
             .create({"date": date})
         )
-        run = wizard._create_run()
+        proposals, skipped = wizard._get_run_proposals()
+        if not proposals:
+            _logger.info(
+                "Scheduled customer reimbursement of %s: %s",
+                self.name,
+                wizard._get_nothing_to_reimburse_message(skipped),
+            )
+            return self.env["account.reimbursement"]
+        run = wizard._create_run_from(proposals, skipped)
         if run.approval_required:
             return run
         if self.reimbursement_schedule == "post":
@@ -256,6 +260,24 @@ class ResCompany(models.Model):
             while next_date <= today:
                 next_date += interval
             company.reimbursement_next_date = next_date
+
+    def _get_reimbursement_open_items_domain(self):
+        """Open items of this company on receivable accounts that carry a
+        partner: what a reimbursement run looks at."""
+        self.ensure_one()
+        receivable_accounts = self.env["account.account"].search(
+            [
+                *self.env["account.account"]._check_company_domain(self),
+                ("account_type", "=", "asset_receivable"),
+            ]
+        )
+        return [
+            ("company_id", "=", self.id),
+            ("account_id", "in", receivable_accounts.ids),
+            ("parent_state", "=", "posted"),
+            ("reconciled", "=", False),
+            ("partner_id", "!=", False),
+        ]
 
     def _check_reimbursement_date(self, date):
         """Refuse a run dated where no accounting date can be: before 1900

@@ -6,6 +6,10 @@ from odoo.exceptions import ValidationError
 
 # Where the rank increments of a reimbursement batch wait (see _increase_rank).
 DEFERRED_RANKS = "reimbursement_addon.deferred_ranks"
+# Context key (a company id) under which searches of partners find only the
+# customers a reimbursement run of that company can consider: the count and
+# the list of the "Records to include" filter.
+CANDIDATES_OF_COMPANY = "reimbursement_candidates_company_id"
 
 
 class ResPartner(models.Model):
@@ -28,6 +32,32 @@ class ResPartner(models.Model):
         compute="_compute_reimbursement_line_count",
         groups="account.group_account_invoice,account.group_account_readonly",
     )
+
+    @api.model
+    def _search(self, domain, *args, **kwargs):
+        company_id = self.env.context.get(CANDIDATES_OF_COMPANY)
+        if company_id:
+            domain = [*domain, *self._get_reimbursement_candidates_domain(company_id)]
+        return super()._search(domain, *args, **kwargs)
+
+    @api.model
+    def _get_reimbursement_candidates_domain(self, company_id):
+        """The customers (commercial partners) with open receivable items in
+        the company: those a reimbursement run of it can consider."""
+        company = self.env["res.company"].browse(company_id).exists()
+        if not company:
+            return [("id", "=", False)]
+        items = (
+            self.env["account.move.line"]
+            .with_context(**{CANDIDATES_OF_COMPANY: False})
+            ._search(company._get_reimbursement_open_items_domain())
+        )
+        partners = (
+            self.with_context(**{CANDIDATES_OF_COMPANY: False}, active_test=False)
+            .sudo()
+            ._search([("id", "in", items.subselect("partner_id"))])
+        )
+        return [("id", "in", partners.subselect("commercial_partner_id"))]
 
     @api.constrains("reimbursement_vendor_id")
     def _check_reimbursement_vendor_id(self):

@@ -459,7 +459,14 @@ class TestReimbursement(ReimbursementCommon):
         self._credit_note(dropped, 20.0)
         wizard = self._wizard(kept + dropped)
         wizard.action_preview()
+        self.assertRecordValues(
+            wizard, [{"amount_total": 90.0, "selected_count": 2, "amount_unselected": 0.0, "unselected_count": 0}]
+        )
         wizard.line_ids.filtered(lambda line: line.customer_id == dropped).selected = False
+        # One total, of what is made; the unticked line counted apart.
+        self.assertRecordValues(
+            wizard, [{"amount_total": 70.0, "selected_count": 1, "amount_unselected": 20.0, "unselected_count": 1}]
+        )
 
         action = wizard.action_reimburse()
 

@@ -1,8 +1,6 @@
 from odoo import Command, api, fields, models
 from odoo.exceptions import UserError
 
-from ..models.reimbursement_proposal import NothingToReimburse
-
 
 class AccountReimbursementWizard(models.TransientModel):
     _name = "account.reimbursement.wizard"
@@ -75,6 +73,14 @@ class AccountReimbursementWizard(models.TransientModel):
         compute="_compute_amount_total",
         help="Total of the selected reimbursements, in company currency.",
     )
+    selected_count = fields.Integer(string="Reimbursements Selected", compute="_compute_amount_total")
+    amount_unselected = fields.Monetary(
+        string="Not Selected",
+        currency_field="company_currency_id",
+        compute="_compute_amount_total",
+        help="Total of the reimbursements unticked in the preview, in company currency: they are not made.",
+    )
+    unselected_count = fields.Integer(string="Reimbursements Not Selected", compute="_compute_amount_total")
 
     @api.model
     def default_get(self, fields_list):
@@ -112,7 +118,12 @@ class AccountReimbursementWizard(models.TransientModel):
     @api.depends("line_ids.selected", "line_ids.amount_company_currency")
     def _compute_amount_total(self):
         for wizard in self:
-            wizard.amount_total = sum(wizard.line_ids.filtered("selected").mapped("amount_company_currency"))
+            selected = wizard.line_ids.filtered("selected")
+            unselected = wizard.line_ids - selected
+            wizard.amount_total = sum(selected.mapped("amount_company_currency"))
+            wizard.selected_count = len(selected)
+            wizard.amount_unselected = sum(unselected.mapped("amount_company_currency"))
+            wizard.unselected_count = len(unselected)
 
     @api.onchange("summarize_customer", "include_debit_customers", "offset_debits", "partner_domain")
     def _onchange_options(self):
@@ -133,6 +144,7 @@ class AccountReimbursementWizard(models.TransientModel):
         self.company_id._check_reimbursement_date(self.date)
         run = self._new_run()
         proposals, skipped = run._prepare_proposals()
+        run._check_date_after_items(proposals)
         vendors = run._get_proposal_vendors(proposals)
         new_vendor_name = self.env._("New one-time vendor")
         self.write(
@@ -196,24 +208,41 @@ class AccountReimbursementWizard(models.TransientModel):
 
     def _create_run(self):
         """Create the draft run of the selected reimbursements; with four
-        eyes, its reviewers are asked to approve it.
+        eyes, its reviewers are asked to approve it. Nothing to reimburse
+        is a clear error.
 
         :return: the run
         """
+        proposals, skipped = self._get_run_proposals()
+        if not proposals:
+            raise UserError(self._get_nothing_to_reimburse_message(skipped))
+        return self._create_run_from(proposals, skipped)
+
+    def _get_run_proposals(self):
+        """The reimbursements a run of these options makes now: those
+        selected in the preview when one was made.
+
+        :return: (proposals, skipped), as ``_prepare_proposals`` gives them
+        """
         self.ensure_one()
         self.company_id._check_reimbursement_date(self.date)
-        proposals, skipped = self._new_run()._prepare_proposals()
+        run = self._new_run()
+        proposals, skipped = run._prepare_proposals()
         if self.preview_done:
             proposals = self._select_previewed(proposals)
-        if not proposals:
-            raise NothingToReimburse(
-                self.env._(
-                    "There is nothing to reimburse: no customer in the selection has a "
-                    "credit balance of at least %(minimum)s.\n%(skipped)s",
-                    minimum=self.company_currency_id.format(self.min_amount),
-                    skipped=self.env["account.reimbursement"]._format_skipped(skipped) or "",
-                )
-            )
+        run._check_date_after_items(proposals)
+        return proposals, skipped
+
+    def _get_nothing_to_reimburse_message(self, skipped):
+        return self.env._(
+            "There is nothing to reimburse: no customer in the selection has a "
+            "credit balance of at least %(minimum)s.\n%(skipped)s",
+            minimum=self.company_currency_id.format(self.min_amount),
+            skipped=self.env["account.reimbursement"]._format_skipped(skipped) or "",
+        )
+
+    def _create_run_from(self, proposals, skipped):
+        """The draft run of ``proposals``, logging what was ``skipped``."""
         run = self.env["account.reimbursement"].create(self._prepare_reimbursement_vals())
         run._create_lines(proposals)
         run._log_proposal(skipped)

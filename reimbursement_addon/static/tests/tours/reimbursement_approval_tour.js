@@ -102,5 +102,28 @@ registry.category("web_tour.tours").add("reimbursement_addon_approve_tour", {
             trigger: ".o_form_view .o_field_widget[name=paid_bill_count]:contains(2)",
         },
         ...printReportSteps(".o_form_view .o_statusbar_buttons button[name=action_print]"),
+        ...openWizardSteps(),
+        {
+            content: "Reimburse again, with every credit reimbursed",
+            trigger: ".modal button[name=action_reimburse]",
+            run: "click",
+        },
+        {
+            content: "Odoo's ordinary error dialog says there is nothing left, not the crash dialog",
+            trigger: ".modal .modal-title:contains(Invalid Operation)",
+        },
+        {
+            content: "It gives the reason, without a traceback",
+            trigger: ".modal-body:contains(There is nothing to reimburse):not(:has(.o_error_detail, button.btn-link))",
+        },
+        {
+            content: "Close it",
+            trigger: ".modal-footer button.o-default-button",
+            run: "click",
+        },
+        {
+            content: "Back in the wizard",
+            trigger: ".modal button[name=action_reimburse]",
+        },
     ],
 });

@@ -56,6 +56,18 @@ registry.category("web_tour.tours").add("reimbursement_addon_tour", {
             trigger: ".modal .o_field_widget[name=amount_total]:contains(350.00)",
         },
         {
+            content: "The unticked customer is counted apart, as not made",
+            trigger: ".modal .o_field_widget[name=amount_unselected]:contains(150.00)",
+        },
+        {
+            content: "Its line is greyed out",
+            trigger: ".modal .o_data_row.text-muted:contains(Tour Beta AS)",
+        },
+        {
+            content: "The list adds up nothing of its own: there is one total",
+            trigger: ".modal .o_field_widget[name=line_ids] .o_list_table:not(:has(tfoot .o_list_number))",
+        },
+        {
             content: "Reimburse",
             trigger: ".modal button[name=action_reimburse]",
             run: "click",
