@@ -31,6 +31,9 @@
         "demo/reimbursement_demo.xml",
     ],
     "assets": {
+        "web.assets_backend": [
+            "reimbursement_addon/static/src/**/*.js",
+        ],
         "web.assets_tests": [
             "reimbursement_addon/static/tests/tours/**/*.js",
         ],

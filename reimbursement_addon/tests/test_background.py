@@ -65,6 +65,37 @@ class TestBackgroundPosting(ReimbursementCommon):
             if payload["type"] == "account_notification"
         ]
 
+    def _progress_messages(self):
+        """The progress notifications on the bus, per accounting group."""
+        messages = self.env["bus.bus"].sudo().search([], order="id")
+        progress = []
+        for message in messages:
+            payload = json.loads(message.message)
+            if payload["type"] == "account.reimbursement/progress":
+                progress.append((json.loads(message.channel)[1:], payload["payload"]))
+        return progress
+
+    def test_each_batch_tells_the_open_forms_its_progress(self):
+        """After each committed batch, the accounting groups hear how far the
+        run is (a form showing it reloads it: the tour checks the browser)."""
+        run = self._reimburse(self.customers)
+        self.env["bus.bus"].sudo().search([]).unlink()
+        groups = [
+            ["res.groups", self.env.ref(xmlid).id]
+            for xmlid in ("account.group_account_invoice", "account.group_account_readonly")
+        ]
+
+        self._run_cron()
+        self._run_cron()
+        self._run_cron()
+
+        expected = [
+            {"id": run.id, "state": state, "progress_done": done, "progress_total": 5}
+            for state, done in (("posting", 2), ("posting", 4), ("done", 5))
+        ]
+        self.assertEqual(self._progress_messages(), [(group, payload) for payload in expected for group in groups])
+        self.assertRecordValues(run, [{"state": "done", "progress_done": 5}])
+
     def _chatter(self, run):
         return " ".join(run.message_ids.mapped("body"))
 

@@ -1,6 +1,13 @@
+import threading
+from unittest.mock import patch
+
 from odoo import fields
 from odoo.tests import HttpCase, tagged
 
+from odoo.addons.bus.models.bus import channel_with_db, dispatch, hashable
+from odoo.addons.bus.websocket import WebsocketConnectionHandler
+
+from ..models import account_reimbursement
 from .common import ReimbursementCommon
 
 
@@ -125,3 +132,70 @@ class TestReimbursementApprovalTour(ReimbursementCommon, HttpCase):
         for customer in (self.alpha, self.beta):
             self.assertEqual(self._open_residual(customer), 0.0)
         self.assertEqual(self._account_balance(self.clearing), 0.0)
+
+
+@tagged("post_install", "-at_install")
+class TestReimbursementProgressTour(ReimbursementCommon, HttpCase):
+    """A run posted in the background, open in a form in a real browser:
+    its progress moves, and it shows Done, through Odoo's bus, without a
+    reload."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.run_date = fields.Date.context_today(cls.env.user)
+        cls.company.reimbursement_background_threshold = 0
+        # Starting the background job by hand takes the rights of a settings
+        # administrator, as the cron's Run Manually does.
+        cls.accountant = cls._manager(
+            "reimbursement_watcher", name="Watching Manager", groups="account.group_account_user,base.group_system"
+        )
+        cls.customers = cls._customer("Progress A") + cls._customer("Progress B") + cls._customer("Progress C")
+        for customer in cls.customers:
+            cls._credit_note(customer, 100.0, date=cls.run_date)
+        # Odoo serves no websocket while a test runs; the browser's bus needs one.
+        cls.startClassPatcher(patch.object(WebsocketConnectionHandler, "websocket_allowed", return_value=True))
+
+    def setUp(self):
+        super().setUp()
+        # One line per batch, one batch per call of the job: three steps.
+        for name, value in (("BACKGROUND_BATCH_MIN", 1), ("BACKGROUND_BATCH_MAX", 1), ("CRON_WINDOW_SHARE", 0)):
+            self.startPatcher(patch.object(account_reimbursement, name, value))
+
+    def _dispatch_bus_while(self, stop):
+        """Wake the browser's websocket for the accounting groups' channels,
+        as PostgreSQL's NOTIFY does outside tests (the test transaction is
+        never committed, so Odoo's bus cannot do it itself)."""
+        channels = [
+            hashable(channel_with_db(self.registry.db_name, self.env.ref(xmlid)))
+            for xmlid in account_reimbursement.PROGRESS_GROUPS
+        ]
+        while not stop.wait(0.5):
+            for channel in channels:
+                for websocket in list(dispatch._channels_to_ws.get(channel, ())):
+                    websocket.trigger_notification_dispatching()
+
+    def test_progress_moves_without_a_reload(self):
+        run = self._reimburse(self.customers)
+        self.assertRecordValues(run, [{"state": "posting", "progress_done": 0, "progress_total": 3}])
+
+        stop = threading.Event()
+        dispatcher = threading.Thread(target=self._dispatch_bus_while, args=(stop,), daemon=True)
+        dispatcher.start()
+        try:
+            self.start_tour(
+                "/odoo/action-reimbursement_addon.account_reimbursement_action",
+                "reimbursement_addon_progress_tour",
+                login=self.accountant.login,
+                timeout=180,
+            )
+        finally:
+            stop.set()
+            dispatcher.join()
+
+        run.invalidate_recordset()
+        self.assertRecordValues(run, [{"state": "done", "progress_done": 3}])
+        for line in run.line_ids:
+            self.assertReimbursed(line, line.customer_id, 100.0)
+            self.assertEqual(self._open_residual(line.customer_id), 0.0)
+        self.assertEqual(len(run.line_ids.transfer_move_id), 3)
