@@ -117,6 +117,44 @@ class TestRemittanceAdvice(ReimbursementCommon):
         self.assertIn("**** 7947", body)
         self.assertNotIn("8601", body)
 
+    def test_advice_names_each_credit_as_the_customer_knows_it(self):
+        """A credit note by its number; an overpayment by its date, amount and
+        the customer's own reference, never by Odoo's internal entry number."""
+        customer = self._customer("Advice Overpayer", email="over@customer.example")
+        invoice = self._invoice(customer, 1000.0)
+        payment = self._pay(invoice, 1250.0, date="2019-02-01")
+        credit_note = self._credit_note(customer, 40.0, date="2019-01-20")
+        self._entry(customer, self.receivable, -30.0, date="2019-03-05")
+        self.assertTrue(payment.memo)
+
+        run = self._reimburse(customer)
+
+        self.assertReimbursed(run.line_ids, customer, 320.0)
+        self.assertEqual(
+            run.line_ids.advice_credit_documents,
+            f"credit note {credit_note.name}; "
+            f"your payment of $\xa01,250.00 on 02/01/2019 (reference {payment.memo}); "
+            "your payment of $\xa030.00 on 03/05/2019",
+        )
+        self._deliver(self._advice_mails(run))
+        ((_rcpt_tos, message),) = self.sink.messages
+        body = message.get_body(("html",)).get_content()
+        self.assertIn(f"credit note {credit_note.name}", body)
+        self.assertIn("your payment of $\xa01,250.00 on 02/01/2019", body)
+        self.assertNotIn(payment.move_id.name, body)
+
+    def test_advice_credit_documents_in_norwegian(self):
+        customer = self._customer("Norsk Innbetaler AS", email="betaler@norsk.example", lang="nb_NO")
+        invoice = self._invoice(customer, 500.0)
+        payment = self._pay(invoice, 650.0, date="2019-02-01")
+
+        run = self._reimburse(customer)
+
+        line = run.line_ids.with_context(lang="nb_NO")
+        self.assertEqual(
+            line.advice_credit_documents, f"deres innbetaling på $\xa0650,00 den 01.02.2019 (referanse {payment.memo})"
+        )
+
     def test_customers_without_email_are_named_on_the_run(self):
         with_email = self._customer("Advice Mailed", email="mailed@customer.example")
         without_email = self._customer("Advice Unreachable")

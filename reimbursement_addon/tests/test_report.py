@@ -125,7 +125,10 @@ class TestReimbursementReport(ReimbursementCommon):
         html = self._html(self.env["account.reimbursement.line"], data=action["data"])
         self.assertIn("Alpha Refunds AS", html)
         self.assertNotIn("Beta Kreditt AS", html)
-        self.assertIn("2019-06-01", html)
+        # The period's dates as the rows' dates: in the reader's format.
+        self.assertIn("from 06/01/2019 to 06/30/2019", html)
+        self.assertIn("06/15/2019", html)
+        self.assertNotIn("2019-06", html)
 
         outside = self.env["account.reimbursement.report.wizard"].create(
             {"date_from": "2019-07-01", "date_to": "2019-07-31"}
@@ -133,14 +136,69 @@ class TestReimbursementReport(ReimbursementCommon):
         html = self._html(self.env["account.reimbursement.line"], data=outside.action_print()["data"])
         self.assertIn("No reimbursement matches.", html)
 
-    def test_report_in_norwegian(self):
+    def _norwegian(self):
         self.env["res.lang"]._activate_lang("nb_NO")
         self.env["ir.module.module"]._load_module_terms(["reimbursement_addon"], ["nb_NO"], overwrite=True)
 
+    def test_report_in_norwegian(self):
+        self._norwegian()
+
         html = self._html(self.reimbursement.line_ids, lang="nb_NO")
 
-        self.assertIn("Refusjon-rapporten", html)
+        self.assertIn("Refusjonsrapport", html)
+        self.assertNotIn("Refusjon-rapport", html)
         self.assertIn("Kunde", html)
         self.assertIn("Leverandørfaktura", html)
-        self.assertIn("Summer kunde", html)
+        self.assertIn("Samle per kunde", html)
         self.assertNotIn("Reimbursement report", html)
+        self.assertIn("15.06.2019", html)
+
+    def test_period_report_in_norwegian_dates(self):
+        self._norwegian()
+        wizard = (
+            self.env["account.reimbursement.report.wizard"]
+            .with_context(lang="nb_NO")
+            .create({"date_from": "2019-06-01", "date_to": "2019-06-30"})
+        )
+
+        html = self._html(self.env["account.reimbursement.line"], data=wizard.action_print()["data"], lang="nb_NO")
+
+        self.assertIn("fra 01.06.2019 til 30.06.2019", html)
+        self.assertIn("15.06.2019", html)
+        self.assertNotIn("2019-06", html)
+
+    def test_pdf_file_names(self):
+        """The downloaded file is named as the report, in the user's language."""
+        self._norwegian()
+        customer = self._customer("Named File AS")
+        self._credit_note(customer, 15.0)
+        proposal = self._proposal(customer)
+        report = self.env.ref(RUN_REPORT)
+
+        self.assertEqual(report.print_report_name, "(object._get_report_base_filename())")
+        self.assertEqual(
+            self.reimbursement._get_report_base_filename(), f"Reimbursement report - {self.reimbursement.name}"
+        )
+        norwegian = self.reimbursement.with_context(lang="nb_NO")
+        self.assertEqual(norwegian._get_report_base_filename(), f"Refusjonsrapport - {self.reimbursement.name}")
+        self.assertEqual(report.with_context(lang="nb_NO").name, "Refusjonsrapport")
+        self.assertEqual(self.env.ref(REPORT).with_context(lang="nb_NO").name, "Refusjonsrapport")
+        self.assertEqual(
+            proposal.with_context(lang="nb_NO")._get_report_base_filename(), f"Prøveutskrift refusjon - {proposal.name}"
+        )
+        line = self.reimbursement.line_ids[:1].with_context(lang="nb_NO")
+        self.assertEqual(line._get_report_base_filename(), f"Refusjonsrapport - {self.reimbursement.name}")
+
+    def test_proof_names_the_vendor_to_be_created(self):
+        """As the preview does: a customer without a vendor gets a one-time
+        vendor when posted, and the proof says so."""
+        newcomer = self._customer("Newcomer Without Vendor")
+        self._credit_note(newcomer, 35.0)
+        proposal = self._proposal(newcomer)
+        self.assertFalse(proposal.line_ids.vendor_id)
+
+        html = self._html(proposal, report=RUN_REPORT)
+
+        self.assertIn("New one-time vendor", html)
+        self._norwegian()
+        self.assertIn("Ny engangsleverandør", self._html(proposal, report=RUN_REPORT, lang="nb_NO"))

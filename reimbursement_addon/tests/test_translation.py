@@ -14,7 +14,7 @@ class TestTranslation(ReimbursementCommon):
 
     def test_wizard_labels_in_norwegian(self):
         fields = self.env["account.reimbursement.wizard"].with_context(lang="nb_NO").fields_get()
-        self.assertEqual(fields["summarize_customer"]["string"], "Summer kunde")
+        self.assertEqual(fields["summarize_customer"]["string"], "Samle per kunde")
         self.assertEqual(fields["include_debit_customers"]["string"], "Ta med kunder med utestående debettransaksjoner")
         self.assertEqual(fields["partner_domain"]["string"], "Poster som skal inkluderes")
         self.assertEqual(fields["min_amount"]["string"], "Minimumsrefusjon")
@@ -32,7 +32,7 @@ class TestTranslation(ReimbursementCommon):
         )
         self.assertEqual(
             menus.browse(self.env.ref("reimbursement_addon.account_reimbursement_report_wizard_menu").id).name,
-            "Refusjon-rapporten",
+            "Refusjonsrapport",
         )
 
     def test_errors_in_norwegian(self):

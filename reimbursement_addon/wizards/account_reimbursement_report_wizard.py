@@ -1,5 +1,6 @@
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
+from odoo.tools import format_date
 
 
 class AccountReimbursementReportWizard(models.TransientModel):
@@ -48,8 +49,8 @@ class AccountReimbursementReportWizard(models.TransientModel):
         filters = self.env._(
             "%(company)s, from %(date_from)s to %(date_to)s",
             company=self.company_id.name,
-            date_from=fields.Date.to_string(self.date_from),
-            date_to=fields.Date.to_string(self.date_to),
+            date_from=format_date(self.env, self.date_from),
+            date_to=format_date(self.env, self.date_to),
         )
         if self.partner_ids:
             filters += self.env._(", customers: %(names)s", names=", ".join(self.partner_ids.mapped("display_name")))
