@@ -44,6 +44,15 @@ await page.setViewportSize({ width: 1440, height: 1400 });
 await page.click(".modal .modal-title");
 await page.waitForTimeout(500);
 await page.screenshot({ path: `${out}/wizard_preview.png` });
+// One customer unticked: one total of what is made, the unticked line apart.
+const firstToggle = ".modal .o_field_widget[name=line_ids] .o_data_row:first-child .o_field_widget[name=selected] input";
+await page.click(firstToggle);
+await page.waitForSelector(".modal .o_field_widget[name=amount_unselected]");
+await page.click(".modal .modal-title");
+await page.waitForTimeout(500);
+await page.screenshot({ path: `${out}/wizard_preview_unticked.png` });
+await page.click(firstToggle);
+await page.waitForSelector(".modal .o_field_widget[name=amount_unselected]", { state: "hidden" });
 await page.setViewportSize({ width: 1440, height: 900 });
 
 await page.click(".modal button[name=action_reimburse]");
@@ -55,6 +64,17 @@ await page.screenshot({ path: `${out}/run.png` });
 
 // Print, as the accountant does: the PDF comes from wkhtmltopdf.
 await printReport(page, `${out}/report`);
+
+// Reimburse again with nothing left: Odoo's ordinary error dialog.
+await page.click('.o_main_navbar button[data-menu-xmlid="account.menu_finance_entries"]');
+await page.click('[data-menu-xmlid="reimbursement_addon.account_reimbursement_wizard_menu"]');
+await page.waitForSelector(".modal button[name=action_reimburse]");
+await page.click(".modal button[name=action_reimburse]");
+await page.waitForSelector('.modal .modal-title:has-text("Invalid Operation")');
+await page.waitForTimeout(500);
+await page.screenshot({ path: `${out}/nothing_to_reimburse.png` });
+await page.click(".modal-footer button.o-default-button");
+await page.click(".modal button[special=cancel]");
 
 // The same run, and its report, in Norwegian Bokmål.
 await setLang(page, "nb_NO");
@@ -117,7 +137,7 @@ for (const [customer, png] of [
 
 await browser.close();
 console.log(
-    `screenshots written to ${out}: wizard.png wizard_preview.png run.png report.png run_nb.png report_nb.png ` +
+    `screenshots written to ${out}: wizard.png wizard_preview.png wizard_preview_unticked.png run.png nothing_to_reimburse.png report.png run_nb.png report_nb.png ` +
         "proposal_nb.png proof_nb.png approved_nb.png advice.png advice_nb.png"
 );
 
