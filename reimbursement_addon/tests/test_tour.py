@@ -162,14 +162,12 @@ class TestReimbursementProgressTour(ReimbursementCommon, HttpCase):
         for name, value in (("BACKGROUND_BATCH_MIN", 1), ("BACKGROUND_BATCH_MAX", 1), ("CRON_WINDOW_SHARE", 0)):
             self.startPatcher(patch.object(account_reimbursement, name, value))
 
-    def _dispatch_bus_while(self, stop):
+    @staticmethod
+    def _dispatch_bus_while(stop, channels):
         """Wake the browser's websocket for the accounting groups' channels,
         as PostgreSQL's NOTIFY does outside tests (the test transaction is
-        never committed, so Odoo's bus cannot do it itself)."""
-        channels = [
-            hashable(channel_with_db(self.registry.db_name, self.env.ref(xmlid)))
-            for xmlid in account_reimbursement.PROGRESS_GROUPS
-        ]
+        never committed, so Odoo's bus cannot do it itself). The channels
+        come from the test's thread: the test cursor is not for this one."""
         while not stop.wait(0.5):
             for channel in channels:
                 for websocket in list(dispatch._channels_to_ws.get(channel, ())):
@@ -179,8 +177,12 @@ class TestReimbursementProgressTour(ReimbursementCommon, HttpCase):
         run = self._reimburse(self.customers)
         self.assertRecordValues(run, [{"state": "posting", "progress_done": 0, "progress_total": 3}])
 
+        channels = [
+            hashable(channel_with_db(self.registry.db_name, self.env.ref(xmlid)))
+            for xmlid in account_reimbursement.PROGRESS_GROUPS
+        ]
         stop = threading.Event()
-        dispatcher = threading.Thread(target=self._dispatch_bus_while, args=(stop,), daemon=True)
+        dispatcher = threading.Thread(target=self._dispatch_bus_while, args=(stop, channels), daemon=True)
         dispatcher.start()
         try:
             self.start_tour(
