@@ -1,41 +1,43 @@
 # The project's entry points; tools/dev.sh does the work (set-up included).
+# SERIES=18.0|19.0 picks the Odoo series: run, serve and the others default to
+# the newest (19.0); test runs on every supported series in turn unless given.
 .PHONY: run serve test faults lint setup i18n screenshots screenshots-background bench upgrade-test wheel wheel-test
 
 run:   ## serve the demo database on http://localhost:8069 (admin / admin); DEMO_CUSTOMERS=10000 adds customers
-	@DEMO_CUSTOMERS=$(DEMO_CUSTOMERS) bash tools/dev.sh run
+	@SERIES=$(SERIES) DEMO_CUSTOMERS=$(DEMO_CUSTOMERS) bash tools/dev.sh run
 
 serve: ## serve the existing demo database again, without recreating it (after a crash or a restart)
-	@bash tools/dev.sh serve
+	@SERIES=$(SERIES) bash tools/dev.sh serve
 
-test:  ## fresh database, install the addon, run the whole test suite
-	@bash tools/dev.sh test $(PYTEST_ARGS)
+test:  ## fresh database, install the addon, run the whole test suite (on 18.0, then 19.0; SERIES= for one)
+	@SERIES=$(SERIES) bash tools/dev.sh test $(PYTEST_ARGS)
 
 faults: ## a background run survives its Odoo server killed with SIGKILL (make faults [N=3000] [WORKERS=2])
-	@N=$(N) WORKERS=$(WORKERS) bash tools/dev.sh faults
+	@SERIES=$(SERIES) N=$(N) WORKERS=$(WORKERS) bash tools/dev.sh faults
 
 lint:  ## ruff and pylint-odoo
-	@bash tools/dev.sh lint
+	@SERIES=$(SERIES) bash tools/dev.sh lint
 
-setup: ## virtualenv, requirements, Odoo and PostgreSQL checks only
-	@bash tools/dev.sh setup
+setup: ## virtualenv .venv-<series>, requirements, Odoo and PostgreSQL checks only
+	@SERIES=$(SERIES) bash tools/dev.sh setup
 
 i18n:  ## regenerate the .pot and merge it into nb.po
-	@bash tools/dev.sh i18n
+	@SERIES=$(SERIES) bash tools/dev.sh i18n
 
 screenshots: ## README screenshots of the demo served by make run
-	@bash tools/dev.sh screenshots
+	@SERIES=$(SERIES) bash tools/dev.sh screenshots
 
 screenshots-background: ## a 10,000-customer run from the browser, in the background (on make run DEMO_CUSTOMERS=10000)
-	@bash tools/dev.sh screenshots-background
+	@SERIES=$(SERIES) bash tools/dev.sh screenshots-background
 
 bench: ## benchmark a run over N customers (make bench N=10000 [NAIVE=0] [PHASES=1] [REPEAT=3]; default 2000)
-	@N=$(N) NAIVE=$(NAIVE) PHASES=$(PHASES) REPEAT=$(REPEAT) bash tools/dev.sh bench
+	@SERIES=$(SERIES) N=$(N) NAIVE=$(NAIVE) PHASES=$(PHASES) REPEAT=$(REPEAT) bash tools/dev.sh bench
 
-upgrade-test: ## a database of the previous release (tag 18.0.1.0.0) upgraded with this code, then checked
-	@bash tools/dev.sh upgrade-test
+upgrade-test: ## a database of the previous release (18.0.1.0.0 on 18.0) upgraded with this code, then checked
+	@SERIES=$(SERIES) bash tools/dev.sh upgrade-test
 
-wheel: ## build dist/odoo_addon_reimbursement_addon-<version>-py3-none-any.whl with whool
-	@bash tools/dev.sh wheel
+wheel: ## build dist/odoo_addon_reimbursement_addon-<series>.<version>-py3-none-any.whl with whool
+	@SERIES=$(SERIES) bash tools/dev.sh wheel
 
 wheel-test: ## install the wheel outside the repository, make one reimbursement with it
-	@bash tools/dev.sh wheel-test
+	@SERIES=$(SERIES) bash tools/dev.sh wheel-test

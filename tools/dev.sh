@@ -4,7 +4,7 @@
 #   tools/dev.sh setup        virtualenv, pinned requirements, Odoo, PostgreSQL
 #   tools/dev.sh run          (re)create the demo database and serve it (DEMO_CUSTOMERS=N grows it)
 #   tools/dev.sh serve        serve the existing demo database again, as it is
-#   tools/dev.sh test [ARGS]  fresh database, install the addon, run pytest
+#   tools/dev.sh test [ARGS]  fresh database, install the addon, run pytest (every series unless SERIES is set)
 #   tools/dev.sh lint         ruff (lint + format check) and pylint-odoo
 #   tools/dev.sh i18n         regenerate the .pot and merge it into nb.po
 #   tools/dev.sh screenshots  README screenshots of the running demo (make run)
@@ -12,20 +12,47 @@
 #   tools/dev.sh bench        benchmark (N=customers, default 2000), not part of test
 #   tools/dev.sh faults       fault test: a background run survives SIGKILL (N=3000)
 #   tools/dev.sh upgrade-test a database of the previous release upgraded with this code
-#   tools/dev.sh wheel        dist/odoo_addon_reimbursement_addon-<version>-py3-none-any.whl (whool)
+#   tools/dev.sh wheel        dist/odoo_addon_reimbursement_addon-<series>.<version>-py3-none-any.whl (whool)
 #   tools/dev.sh wheel-test   that wheel installed outside the repository, one reimbursement made with it
+#
+# SERIES (18.0 or 19.0) picks the Odoo series: its source tree ($ODOO_HOME,
+# else /opt/odoo-<series>; /opt/odoo still counts as 18.0), its virtualenv
+# .venv-<series> and its pinned requirements-<series>.txt. Unset, it is the
+# newest (19.0), except for test, which then runs on every series in turn.
 #
 # Every missing piece ends in one sentence saying what to do.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-VENV="$ROOT/.venv"
-STATE="$ROOT/.odoo"          # generated config, data dir, fallback Odoo clone
-CONF="$STATE/odoo.conf"
+SUPPORTED_SERIES=(18.0 19.0)
+NEWEST_SERIES=19.0
+# The previous release of each series (make upgrade-test upgrades it with
+# this code); 19.0 has none before this code's own.
+declare -A PREVIOUS_RELEASE=([18.0]=18.0.1.0.0)
+OLDEST_UPGRADE_SERIES=18.0
+STATE="$ROOT/.odoo"          # generated configs, data dirs, fallback Odoo clones
 PYTHON=${PYTHON:-python3}
-DEMO_DB=${DEMO_DB:-reimbursement_demo}
 HTTP_PORT=${HTTP_PORT:-8069}
 ODOO_BRANCH_URL=https://github.com/odoo/odoo.git
+
+# use_series SERIES: the paths of that series (VENV, CONF, DEMO_DB...).
+use_series() {
+    SERIES=$1
+    case " ${SUPPORTED_SERIES[*]} " in
+        *" $SERIES "*) ;;
+        *) die "SERIES=$SERIES is not a supported Odoo series: use one of ${SUPPORTED_SERIES[*]}." ;;
+    esac
+    VENV="$ROOT/.venv-$SERIES"
+    CONF="$STATE/odoo-$SERIES.conf"
+    REQUIREMENTS="$ROOT/requirements-$SERIES.txt"
+    # A database belongs to the series that made it.
+    if [ "$SERIES" = "$NEWEST_SERIES" ]; then
+        DEMO_DB=${DEMO_DB:-reimbursement_demo}
+    else
+        DEMO_DB=${DEMO_DB:-reimbursement_demo_${SERIES%%.*}}
+    fi
+    export SERIES
+}
 
 export PGHOST=${PGHOST:-127.0.0.1}
 export PGPORT=${PGPORT:-5432}
@@ -37,40 +64,41 @@ die() { echo "error: $*" >&2; exit 1; }
 info() { echo "==> $*"; }
 
 find_odoo() {
+    local major=${SERIES%%.*} minor=${SERIES##*.}
     if [ -n "${ODOO_HOME:-}" ]; then
         [ -f "$ODOO_HOME/odoo-bin" ] \
-            || die "ODOO_HOME=$ODOO_HOME holds no odoo-bin: point ODOO_HOME at an Odoo 18.0 source tree."
-    elif [ -f /opt/odoo-18.0/odoo-bin ]; then
-        ODOO_HOME=/opt/odoo-18.0
-    elif [ -f /opt/odoo/odoo-bin ]; then
+            || die "ODOO_HOME=$ODOO_HOME holds no odoo-bin: point ODOO_HOME at an Odoo $SERIES source tree."
+    elif [ -f "/opt/odoo-$SERIES/odoo-bin" ]; then
+        ODOO_HOME=/opt/odoo-$SERIES
+    elif [ "$SERIES" = 18.0 ] && [ -f /opt/odoo/odoo-bin ]; then
         ODOO_HOME=/opt/odoo
-    elif [ -f "$STATE/odoo/odoo-bin" ]; then
-        ODOO_HOME="$STATE/odoo"
+    elif [ -f "$STATE/odoo-$SERIES/odoo-bin" ]; then
+        ODOO_HOME="$STATE/odoo-$SERIES"
     else
-        info "No Odoo source at \$ODOO_HOME, /opt/odoo-18.0 or /opt/odoo: cloning the official 18.0 branch into .odoo/odoo"
+        info "No Odoo source at \$ODOO_HOME or /opt/odoo-$SERIES: cloning the official $SERIES branch into .odoo/odoo-$SERIES"
         mkdir -p "$STATE"
-        if ! timeout 900 git clone --quiet --depth 1 --branch 18.0 "$ODOO_BRANCH_URL" "$STATE/odoo"; then
-            rm -rf "$STATE/odoo"
-            die "Odoo 18.0 source not found, and cloning the official 18.0 branch failed (this machine cannot reach it): put an Odoo 18.0 source tree at /opt/odoo-18.0 or set ODOO_HOME to one."
+        if ! timeout 900 git clone --quiet --depth 1 --branch "$SERIES" "$ODOO_BRANCH_URL" "$STATE/odoo-$SERIES"; then
+            rm -rf "$STATE/odoo-$SERIES"
+            die "Odoo $SERIES source not found, and cloning the official $SERIES branch failed (this machine cannot reach it): put an Odoo $SERIES source tree at /opt/odoo-$SERIES or set ODOO_HOME to one."
         fi
-        ODOO_HOME="$STATE/odoo"
+        ODOO_HOME="$STATE/odoo-$SERIES"
     fi
-    grep -q "^version_info = (18, 0," "$ODOO_HOME/odoo/release.py" 2>/dev/null \
-        || die "$ODOO_HOME is not Odoo 18.0 (see odoo/release.py): point ODOO_HOME at an Odoo 18.0 source tree."
+    grep -q "^version_info = ($major, $minor," "$ODOO_HOME/odoo/release.py" 2>/dev/null \
+        || die "$ODOO_HOME is not Odoo $SERIES (see odoo/release.py): point ODOO_HOME at an Odoo $SERIES source tree (or set SERIES to its series)."
     export ODOO_HOME
 }
 
 setup_venv() {
     local want stamp="$VENV/.requirements.sha256"
-    want=$(cat "$ROOT/requirements.txt" "$ROOT/requirements-dev.txt" | sha256sum | cut -d' ' -f1)
+    want=$(cat "$REQUIREMENTS" "$ROOT/requirements-dev.txt" | sha256sum | cut -d' ' -f1)
     if [ ! -x "$VENV/bin/python" ] || [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
         command -v "$PYTHON" >/dev/null || die "$PYTHON not found: install Python 3.11 or set PYTHON to a Python 3 interpreter."
-        info "Creating the virtualenv .venv with the pinned requirements (a few minutes the first time)"
+        info "Creating the virtualenv .venv-$SERIES with Odoo $SERIES's pinned requirements (a few minutes the first time)"
         "$PYTHON" -m venv "$VENV" || die "could not create a virtualenv: install the venv module (apt-get install python3-venv)."
         "$VENV/bin/pip" install --quiet --upgrade pip setuptools wheel \
-            || die "could not upgrade pip in .venv: check that the Python package index is reachable."
-        "$VENV/bin/pip" install --quiet -r "$ROOT/requirements-dev.txt" \
-            || die "installing requirements-dev.txt failed (see above): psycopg2 needs libpq-dev and python3-dev (apt-get install libpq-dev python3-dev)."
+            || die "could not upgrade pip in .venv-$SERIES: check that the Python package index is reachable."
+        "$VENV/bin/pip" install --quiet -r "$REQUIREMENTS" -r "$ROOT/requirements-dev.txt" \
+            || die "installing requirements-$SERIES.txt and requirements-dev.txt failed (see above): psycopg2 needs libpq-dev and python3-dev (apt-get install libpq-dev python3-dev)."
         echo "$want" >"$stamp"
     fi
     # pytest-odoo imports `odoo` directly: put the Odoo source on the path.
@@ -143,15 +171,16 @@ check_system_tools() {
 }
 
 write_config() {
-    mkdir -p "$STATE/data"
+    mkdir -p "$STATE/data-$SERIES"
     cat >"$CONF" <<EOF
 [options]
 addons_path = $ODOO_HOME/addons,$ODOO_HOME/odoo/addons,$ROOT
-data_dir = $STATE/data
+data_dir = $STATE/data-$SERIES
 db_host = $PGHOST
 db_port = $PGPORT
 db_user = $PGUSER
-db_password = ${PGPASSWORD:-False}
+${PGPASSWORD:+db_password = $PGPASSWORD}
+http_interface = ${HTTP_INTERFACE:-0.0.0.0}
 http_port = $HTTP_PORT
 list_db = False
 EOF
@@ -178,10 +207,10 @@ odoo_bin() {
 create_db() {
     local db=$1 demo=$2
     local modules=reimbursement_addon${MODULES:+,$MODULES}
-    local log="$STATE/install-$db.log"
+    local log="$STATE/install-$SERIES-$db.log"
     dropdb --if-exists --force "$db"
     "$VENV/bin/click-odoo-initdb" -c "$CONF" -n "$db" -m "$modules" "$demo" --log-level=warn \
-        "${INITDB_CACHE:---cache}" --cache-prefix reimb --cache-max-size 8 >"$log" 2>&1 \
+        "${INITDB_CACHE:---cache}" --cache-prefix "reimb${SERIES%%.*}" --cache-max-size 8 >"$log" 2>&1 \
         || { cat "$log" >&2; die "installing $modules in $db failed (log above)."; }
     if grep -E " (ERROR|CRITICAL) " "$log" >&2; then
         die "installing $modules in $db logged errors (above)."
@@ -224,17 +253,34 @@ cmd_serve() {
     exec "$VENV/bin/python" "$ODOO_HOME/odoo-bin" -c "$CONF" -d "$DEMO_DB" --db-filter="^$DEMO_DB\$"
 }
 
+# make test: the whole suite on every supported series in turn (each one
+# to the end, failed or not), or on SERIES alone.
+cmd_test_all() {
+    if [ -n "${SERIES:-}" ]; then
+        use_series "$SERIES"
+        cmd_test "$@"
+        return
+    fi
+    local series failed=()
+    for series in "${SUPPORTED_SERIES[@]}"; do
+        info "The test suite on Odoo $series"
+        SERIES=$series bash "$ROOT/tools/dev.sh" test "$@" || failed+=("$series")
+    done
+    [ ${#failed[@]} = 0 ] || die "the test suite failed on Odoo ${failed[*]} (above)."
+    info "The test suite passed on Odoo ${SUPPORTED_SERIES[*]}"
+}
+
 cmd_test() {
     setup
-    local db="reimbursement_test_$$"
+    local db="reimbursement_test_${SERIES%%.*}_$$"
     trap 'dropdb --if-exists --force "'"$db"'" >/dev/null 2>&1 || true' EXIT
     info "Creating the test database $db with reimbursement_addon and the Norwegian chart"
     MODULES=l10n_no create_db "$db" --no-demo
-    info "Running the test suite"
+    info "Running the test suite on Odoo $SERIES"
     cd "$ROOT"
     # --odoo-http serves the test database to the browser tour; pytest-cov
     # measures line and branch coverage of the addon (.coveragerc).
-    export COVERAGE_FILE="$STATE/coverage"
+    export COVERAGE_FILE="$STATE/coverage-$SERIES"
     "$VENV/bin/pytest" --odoo-config="$CONF" --odoo-database="$db" --odoo-log-level=warn --odoo-extra=test-enable \
         --odoo-http --cov --cov-config="$ROOT/.coveragerc" --cov-report=term reimbursement_addon/tests "$@"
     check_coverage
@@ -242,17 +288,18 @@ cmd_test() {
 
 # The floor: 90% of the addon's lines run by the test suite.
 check_coverage() {
-    "$VENV/bin/coverage" json --rcfile="$ROOT/.coveragerc" -q -o "$STATE/coverage.json"
-    "$VENV/bin/python" - "$STATE/coverage.json" "${COVERAGE_FLOOR:-90}" <<'PY'
+    "$VENV/bin/coverage" json --rcfile="$ROOT/.coveragerc" -q -o "$STATE/coverage-$SERIES.json"
+    "$VENV/bin/python" - "$STATE/coverage-$SERIES.json" "${COVERAGE_FLOOR:-90}" "$SERIES" <<'PY'
 import json
 import sys
 
 totals = json.load(open(sys.argv[1]))["totals"]
 floor = float(sys.argv[2])
+series = sys.argv[3]
 lines = 100.0 * totals["covered_lines"] / totals["num_statements"]
 branches = 100.0 * totals["covered_branches"] / max(totals["num_branches"], 1)
-print(f"coverage: lines {lines:.1f}%, branches {branches:.1f}%, total {totals['percent_covered']:.1f}% (floor: {floor:.0f}% of lines)")
-sys.exit(0 if lines >= floor else f"coverage of lines {lines:.1f}% is under the {floor:.0f}% floor")
+print(f"coverage on {series}: lines {lines:.1f}%, branches {branches:.1f}%, total {totals['percent_covered']:.1f}% (floor: {floor:.0f}% of lines)")
+sys.exit(0 if lines >= floor else f"coverage on {series} of lines {lines:.1f}% is under the {floor:.0f}% floor")
 PY
 }
 
@@ -332,7 +379,9 @@ cmd_faults() {
 # there, then the database upgraded with this code and everything checked.
 cmd_upgrade_test() {
     setup
-    local release=${UPGRADE_FROM:-18.0.1.0.0} db=${UPGRADE_DB:-reimbursement_upgrade} ref
+    local release=${UPGRADE_FROM:-${PREVIOUS_RELEASE[$SERIES]:-}} db=${UPGRADE_DB:-reimbursement_upgrade} ref
+    [ -n "$release" ] \
+        || die "Odoo $SERIES has no earlier release of the addon to upgrade from: name one with UPGRADE_FROM=<tag>, or use SERIES=$OLDEST_UPGRADE_SERIES."
     local old="$STATE/upgrade-$release" snapshot="$STATE/upgrade-$db.json" log="$STATE/upgrade-$db.log"
     if git -C "$ROOT" rev-parse -q --verify "refs/tags/$release^{commit}" >/dev/null; then
         ref=$release
@@ -358,16 +407,26 @@ cmd_upgrade_test() {
     "$VENV/bin/python" "$ROOT/tools/release_checks.py" check -c "$CONF" -d "$db" -i "$snapshot"
 }
 
-# The wheel: built with whool from the manifest (make wheel), then installed
-# into an empty target beside the venv and used from there: a database made
-# with an addons path without this repository, one reimbursement made in it.
+# The wheel of a series: the manifest's series-less version x.y.z is what
+# Odoo adapts to <series>.x.y.z when it loads the addon; the wheel carries
+# that full version, so whool builds it from a copy of the addon whose
+# manifest says <series>.x.y.z (and then requires odoo==<series>.*). Then
+# (make wheel-test) it is installed into an empty target beside the venv and
+# used from there: a database made with an addons path without this
+# repository, one reimbursement made in it.
 cmd_wheel() {
     setup
-    local version
-    version=$(sed -n 's/^ *"version": "\([^"]*\)",$/\1/p' "$ROOT/reimbursement_addon/__manifest__.py")
-    WHEEL="$ROOT/dist/odoo_addon_reimbursement_addon-$version-py3-none-any.whl"
+    # Outside the repository: whool lists the files git tracks when it can.
+    local version stage
+    stage=$(mktemp -d)
+    trap 'rm -rf "'"$stage"'"' RETURN
+    version=$(sed -n 's/^ *"version": "\([0-9]*\.[0-9]*\.[0-9]*\)",$/\1/p' "$ROOT/reimbursement_addon/__manifest__.py")
+    [ -n "$version" ] || die "the manifest's version is not x.y.z (series-less): see reimbursement_addon/__manifest__.py."
+    WHEEL="$ROOT/dist/odoo_addon_reimbursement_addon-$SERIES.$version-py3-none-any.whl"
     rm -f "$WHEEL"
-    "$VENV/bin/pip" wheel --quiet --no-deps --no-build-isolation -w "$ROOT/dist" "$ROOT/reimbursement_addon" \
+    git -C "$ROOT" ls-files -z reimbursement_addon | xargs -0 tar -c -C "$ROOT" | tar -x -C "$stage"
+    sed -i "s/^\( *\"version\": \"\)$version\",$/\1$SERIES.$version\",/" "$stage/reimbursement_addon/__manifest__.py"
+    "$VENV/bin/pip" wheel --quiet --no-deps --no-build-isolation -w "$ROOT/dist" "$stage/reimbursement_addon" \
         || die "building the wheel with whool failed (above)."
     [ -f "$WHEEL" ] || die "whool built no $WHEEL: see dist/."
     info "Built dist/$(basename "$WHEEL") ($(du -k "$WHEEL" | cut -f1) kB)"
@@ -375,7 +434,7 @@ cmd_wheel() {
 
 cmd_wheel_test() {
     cmd_wheel
-    local target="$STATE/wheel-target" db=${WHEEL_DB:-reimbursement_wheel}
+    local target="$STATE/wheel-target-$SERIES" db=${WHEEL_DB:-reimbursement_wheel_${SERIES%%.*}}
     rm -rf "$target"
     "$VENV/bin/pip" install --quiet --no-deps --target "$target" "$WHEEL" || die "installing the wheel into $target failed (above)."
     sed "s|^addons_path = .*|addons_path = $ODOO_HOME/addons,$ODOO_HOME/odoo/addons|" "$CONF" >"$target.conf"
@@ -447,10 +506,15 @@ PY
 }
 
 case "${1:-}" in
+    test) ;;
+    upgrade-test) use_series "${SERIES:-$OLDEST_UPGRADE_SERIES}" ;;
+    *) use_series "${SERIES:-$NEWEST_SERIES}" ;;
+esac
+case "${1:-}" in
     setup) setup ;;
     run) cmd_run ;;
     serve) cmd_serve ;;
-    test) shift; cmd_test "$@" ;;
+    test) shift; cmd_test_all "$@" ;;
     lint) cmd_lint ;;
     i18n) cmd_i18n ;;
     screenshots) cmd_screenshots ;;
