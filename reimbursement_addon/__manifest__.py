@@ -4,7 +4,7 @@
     "name": "Customer Reimbursement",
     "summary": "Reimburse customer credit balances through vendor bills, "
     "as the Reimbursement periodic task of Dynamics 365 Finance",
-    "version": "18.0.2.0.0",
+    "version": "2.1.0",
     "category": "Accounting/Accounting",
     "website": "https://github.com/reimbursement-addon/reimbursement_addon",
     "author": "The reimbursement_addon authors",

@@ -48,12 +48,9 @@ def main(env):
                 "tz": "Europe/Oslo",
                 "company_id": company.id,
                 "company_ids": [Command.set(company.ids)],
-                "groups_id": [
-                    Command.link(env.ref("account.group_account_manager").id),
-                    Command.link(env.ref("account.group_account_user").id),
-                ],
             }
         )
+    accountants._reimbursement_add_groups(["account.group_account_manager", "account.group_account_user"])
     company.write(
         {
             "name": "Nordlys Handel AS",

@@ -10,13 +10,11 @@ from psycopg2.errors import LockNotAvailable
 
 from odoo import Command, api, fields, models
 from odoo.exceptions import UserError
-from odoo.osv import expression
 from odoo.service.model import PG_CONCURRENCY_EXCEPTIONS_TO_RETRY
 from odoo.tools import SQL, config, format_date, split_every
 from odoo.tools.safe_eval import safe_eval
 
-from odoo.addons.base.models.ir_cron import MAX_BATCH_PER_CRON_JOB
-
+from .. import series
 from .reimbursement_proposal import (
     SKIP_BELOW_MINIMUM,
     SKIP_DEBITS_EXCEED,
@@ -36,7 +34,7 @@ BATCH_SIZE = 500
 # Background batches are sized from the speed measured so far, between these.
 BACKGROUND_BATCH_MIN = 20
 BACKGROUND_BATCH_MAX = BATCH_SIZE
-# Odoo's cron runner calls a job up to MAX_BATCH_PER_CRON_JOB times in a row,
+# Odoo's cron runner calls a job series.CRON_CALLS_PER_JOB times in a row,
 # and its time limits cover all of those calls together: they use at most
 # this share of the tightest limit.
 CRON_WINDOW_SHARE = 0.5
@@ -358,8 +356,8 @@ class AccountReimbursement(models.Model):
         shown = textwrap.shorten(self.partner_domain or "[]", 200, placeholder=" ...")
         try:
             domain = safe_eval(self.partner_domain or "[]")
-            domain = expression.normalize_domain(domain)
-            if domain != expression.TRUE_DOMAIN:
+            domain = series.normalize_domain(domain)
+            if not series.is_true_domain(domain):
                 with self.env.cr.savepoint():
                     self.env["res.partner"].with_context(active_test=False).search_count(domain, limit=1)
         except PG_CONCURRENCY_EXCEPTIONS_TO_RETRY:
@@ -391,7 +389,7 @@ class AccountReimbursement(models.Model):
             domain.append(("partner_id.commercial_partner_id", "in", customers.ids))
             return domain
         partner_domain = self._get_partner_domain()
-        if partner_domain != expression.TRUE_DOMAIN:
+        if not series.is_true_domain(partner_domain):
             # Archived customers still owe or are owed money: they are included.
             chosen = self.env["res.partner"].with_context(active_test=False)._search(partner_domain)
             domain.append(("partner_id.commercial_partner_id", "in", chosen))
@@ -791,7 +789,7 @@ class AccountReimbursement(models.Model):
         reviewer = self.company_id.reimbursement_responsible_id
         if reviewer and reviewer != self.user_id:
             return reviewer
-        managers = self.env.ref("account.group_account_manager").sudo().users
+        managers = series.group_users(self.env.ref("account.group_account_manager").sudo())
         return managers.filtered(
             lambda user: self.company_id in user.company_ids and not user.share and user != self.user_id
         ).with_env(self.env)
@@ -838,10 +836,18 @@ class AccountReimbursement(models.Model):
             )
 
     def _schedule_for(self, users, activity_type_xmlid, note, **values):
-        """An activity of this run for each of ``users``."""
+        """An activity of this run for each of ``users``, who are notified
+        of it by e-mail. Odoo sends that from the current user's address and
+        refuses a user without one: such a user still proposes, and the
+        notification goes from Odoo's default sender address instead (the
+        user stays its author)."""
         self.ensure_one()
+        run = self if self.env.user.email else self.with_context(mail_activity_quick_update=True)
+        activities = self.env["mail.activity"]
         for user in users:
-            self.activity_schedule(activity_type_xmlid, user_id=user.id, note=escape(note), **values)
+            activities |= run.activity_schedule(activity_type_xmlid, user_id=user.id, note=escape(note), **values)
+        if run is not self:
+            activities.filtered(lambda activity: activity.user_id != self.env.user).sudo().action_notify()
 
     def _approve(self):
         """Record who approves this run, now, and close the review."""
@@ -1041,10 +1047,9 @@ class AccountReimbursement(models.Model):
                 waiting = True
                 break
             done += posted
-            self.env["ir.cron"]._notify_progress(done=done, remaining=self._count_lines_to_post())
             # Each batch is kept whatever happens to the next one: that is what
             # lets a run of any size finish, across calls and server restarts.
-            self.env.cr.commit()  # pylint: disable=invalid-commit
+            series.commit_progress(self.env, posted, done, self._count_lines_to_post())
             # Another batch only if one like this one still fits in the budget.
             now, cpu = time.monotonic(), time.process_time()
             if (
@@ -1053,20 +1058,21 @@ class AccountReimbursement(models.Model):
             ):
                 break
         remaining = self._count_lines_to_post()
-        self.env["ir.cron"]._notify_progress(done=done, remaining=remaining)
+        series.commit_progress(self.env, 0, done, remaining)
         if remaining and (done or waiting):
             self.env.ref("reimbursement_addon.ir_cron_post_reimbursements")._trigger()
 
     @api.model
     def _get_cron_call_budget(self):
         """(real seconds, CPU seconds) one call of the background job may
-        post for. Odoo's cron runner may call it MAX_BATCH_PER_CRON_JOB times
-        in a row, all of them under one real-time limit and, in multi-worker
-        mode, one CPU-time limit: together they use CRON_WINDOW_SHARE of each."""
+        post for. Odoo's cron runner may call it series.CRON_CALLS_PER_JOB
+        times in a row, all of them under one real-time limit and, in
+        multi-worker mode, one CPU-time limit: together they use
+        CRON_WINDOW_SHARE of each."""
         real = config["limit_time_real_cron"] if config["limit_time_real_cron"] > 0 else config["limit_time_real"]
         real = real if real and real > 0 else DEFAULT_TIME_LIMIT
         cpu = config["limit_time_cpu"] if config["limit_time_cpu"] and config["limit_time_cpu"] > 0 else real
-        share = CRON_WINDOW_SHARE / MAX_BATCH_PER_CRON_JOB
+        share = CRON_WINDOW_SHARE / series.CRON_CALLS_PER_JOB
         return real * share, cpu * share
 
     @api.model

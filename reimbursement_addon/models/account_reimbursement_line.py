@@ -6,6 +6,7 @@ from odoo import Command, api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import SQL, format_date
 
+from .. import series
 from .account_reimbursement import ENGINE, check_engine_write
 from .reimbursement_proposal import (
     SKIP_BELOW_MINIMUM,
@@ -373,7 +374,8 @@ class AccountReimbursementLine(models.Model):
                 for line, proposal, vendor in zip(self, proposals, vendors, strict=True)
             ]
         )
-        self._subscribe_vendors(bills)
+        if series.POSTING_SUBSCRIBES_PARTNER:
+            self._subscribe_vendors(bills)
         return bills
 
     @api.model

@@ -4,6 +4,8 @@ from contextlib import contextmanager
 from odoo import Command, api, fields, models
 from odoo.exceptions import ValidationError
 
+from .. import series
+
 # Where the rank increments of a reimbursement batch wait (see _increase_rank).
 DEFERRED_RANKS = "reimbursement_addon.deferred_ranks"
 # Context key (a company id) under which searches of partners find only the
@@ -138,8 +140,7 @@ class ResPartner(models.Model):
             "country_id": customer.country_id.id,
             "vat": customer.vat,
             "email": customer.email,
-            "phone": customer.phone,
-            "mobile": customer.mobile,
+            **{phone: customer[phone] for phone in series.PARTNER_PHONES},
             "lang": customer.lang,
             "supplier_rank": 1,
             "customer_rank": 0,
@@ -178,7 +179,11 @@ class ResPartner(models.Model):
     @contextmanager
     def _batch_rank_updates(self):
         """Apply the rank increments of the documents posted in this block in
-        one update per increment, when the block succeeds."""
+        one update per increment, when the block succeeds (on 19.0 Odoo
+        defers them itself: the block changes nothing)."""
+        if series.ODOO_DEFERS_RANKS:
+            yield
+            return
         data = self.env.cr.precommit.data
         data[DEFERRED_RANKS] = defaultdict(int)
         try:

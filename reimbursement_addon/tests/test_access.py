@@ -36,6 +36,19 @@ class TestReimbursementAccess(ReimbursementCommon, HttpCase):
     def _rpc(self, user, model, method, *args, **kwargs):
         return self.xmlrpc_object.execute_kw(self.env.cr.dbname, user.id, user.login, model, method, list(args), kwargs)
 
+    def test_reimburse_customers_offered_to_managers_only(self):
+        """The contacts list's *Reimburse Customers* action: offered to the
+        accounting managers, who may use its wizard, and to nobody else."""
+        action = self.env.ref("reimbursement_addon.res_partner_action_reimburse")
+
+        def offered(user):
+            bindings = self.env["ir.actions.actions"].with_user(user).get_bindings("res.partner")
+            return action.id in [bound["id"] for bound in bindings.get("action", [])]
+
+        self.assertTrue(offered(self._manager("reimbursement_binding_manager")))
+        for user in (self.billing, self.auditor, self.portal):
+            self.assertFalse(offered(user), user.login)
+
     # ---- billing users and auditors: read only -----------------------------
 
     def test_billing_user_reads_but_cannot_run_or_cancel(self):

@@ -52,6 +52,30 @@ class TestReimbursementApproval(ReimbursementCommon):
         self.assertReimbursed(run.line_ids, self.customer, 120.0)
         self.assertEqual(self._open_residual(self.customer), 0.0)
 
+    def test_proposer_without_email_address(self):
+        """A proposer whose user has no e-mail address: the run and the
+        reviewer's activity are made, and the reviewer is notified (from
+        Odoo's default sender address; the proposer stays the author)."""
+        self.company.reimbursement_responsible_id = self.reviewer
+        self.proposer.email = False
+
+        run = self._reimburse(self.customer, user=self.proposer)
+
+        self.assertRecordValues(run, [{"state": "draft", "user_id": self.proposer.id}])
+        self.assertEqual(self._approval_activities(run).user_id, self.reviewer)
+        # A notification only its author and recipient may read.
+        notification = (
+            self.env["mail.message"]
+            .sudo()
+            .search([("model", "=", run._name), ("res_id", "=", run.id), ("message_type", "=", "user_notification")])
+        )
+        self.assertRecordValues(
+            notification, [{"author_id": self.proposer.partner_id.id, "partner_ids": self.reviewer.partner_id.ids}]
+        )
+        self.assertEqual(self._open_residual(self.customer), -120.0)
+        run.with_user(self.reviewer).action_post()
+        self.assertReimbursed(run.line_ids, self.customer, 120.0)
+
     def test_any_other_manager_may_approve(self):
         self.company.reimbursement_responsible_id = self.reviewer
         run = self._reimburse(self.customer, user=self.proposer)

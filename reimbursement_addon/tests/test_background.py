@@ -4,6 +4,7 @@ from unittest.mock import patch
 from odoo import api
 from odoo.tests import tagged
 
+from .. import series
 from ..models import account_reimbursement
 from .common import ReimbursementCommon
 
@@ -34,8 +35,7 @@ class TestBackgroundPosting(ReimbursementCommon):
         super().setUp()
         # The job's transaction: a test cursor on this test's one, as HttpCase
         # gives its server.
-        self.registry.enter_test_mode(self.cr)
-        self.addCleanup(self.registry.leave_test_mode)
+        series.enter_registry_test_mode(self)
         # Batches of two lines, one batch per call of the job.
         for name, value in (("BACKGROUND_BATCH_MIN", 2), ("BACKGROUND_BATCH_MAX", 2), ("CRON_WINDOW_SHARE", 0)):
             patcher = patch.object(account_reimbursement, name, value)
@@ -47,7 +47,8 @@ class TestBackgroundPosting(ReimbursementCommon):
         figures."""
         self.env.flush_all()
         with self.registry.cursor() as cr:
-            env = api.Environment(cr, self.cron.user_id.id, {})
+            # The context of a call by the cron runner.
+            env = api.Environment(cr, self.cron.user_id.id, {"cron_id": self.cron.id})
             cron, progress = env["ir.cron"].browse(self.cron.id)._add_progress()
             cron.env["account.reimbursement"]._cron_post_reimbursements()
             figures = {"done": progress.done, "remaining": progress.remaining}
@@ -105,14 +106,15 @@ class TestBackgroundPosting(ReimbursementCommon):
     def _run_stuck_at(self, stuck):
         """A background run of every customer in which ``stuck``'s batch
         fails: 5.00 more of its credit sits on a receivable account that is
-        deprecated once the run is proposed (no new journal item may use it).
+        taken out of use once the run is proposed (deprecated on 18.0, archived
+        on 19.0: no new journal item may use it).
 
-        :return: (the run, the deprecated account)
+        :return: (the run, the account out of use)
         """
         old_receivable = self.receivable.copy({"code": "121099"})
         self._entry(stuck, old_receivable, -5.0)
         run = self._reimburse(self.customers)
-        old_receivable.deprecated = True
+        series.set_account_in_use(old_receivable, False)
         return run, old_receivable
 
     def test_background_run_through_cron(self):
@@ -150,7 +152,7 @@ class TestBackgroundPosting(ReimbursementCommon):
 
     def test_failed_batch_then_resume(self):
         """The third customer's credit sits on a receivable account that is
-        deprecated once the run is proposed: the first batch stays posted,
+        taken out of use once the run is proposed: the first batch stays posted,
         the second fails and names that customer, and posting the run again
         once the account is usable finishes it, every credit once."""
         stuck = self.customers[2]
@@ -161,7 +163,7 @@ class TestBackgroundPosting(ReimbursementCommon):
 
         self.assertRecordValues(run, [{"state": "failed", "progress_done": 2}])
         self.assertIn(stuck.name, run.error_message)
-        self.assertIn("deprecated", run.error_message)
+        self.assertIn(series.ACCOUNT_OUT_OF_USE_ERROR, run.error_message)
         self.assertEqual(run.line_ids.mapped("state"), ["done", "done", "draft", "draft", "draft"])
         for line in run.line_ids[:2]:
             self.assertReimbursed(line, line.customer_id, self._amount(line.customer_id))
@@ -173,7 +175,7 @@ class TestBackgroundPosting(ReimbursementCommon):
         self.assertEqual(notification["type"], "danger")
         self.assertIn(stuck.name, notification["message"])
 
-        old_receivable.deprecated = False
+        series.set_account_in_use(old_receivable, True)
         run.action_post()
         self.assertEqual(run.state, "posting")
         self.assertEqual(self._run_cron(), {"done": 2, "remaining": 1})

@@ -5,7 +5,10 @@ import uuid
 from odoo import SUPERUSER_ID, Command, api, fields
 from odoo.modules.registry import Registry
 from odoo.service.model import retrying
+from odoo.sql_db import Cursor
 from odoo.tests import BaseCase, get_db_name, tagged
+
+from .. import series
 
 
 @tagged("post_install", "-at_install")
@@ -21,8 +24,9 @@ class TestReimbursementConcurrency(BaseCase):
     def setUp(self):
         super().setUp()
         self.registry = Registry(get_db_name())
-        self.assertFalse(self.registry.in_test_mode())
         with self.registry.cursor() as cr:
+            # A connection of its own, not a test cursor on another's.
+            self.assertIs(type(cr), Cursor)
             env = api.Environment(cr, SUPERUSER_ID, {})
             company = env["res.company"].create(
                 {"name": f"Concurrency {uuid.uuid4().hex[:8]}", "currency_id": env.ref("base.USD").id}
@@ -38,7 +42,7 @@ class TestReimbursementConcurrency(BaseCase):
                         "login": f"concurrent_{company.id}",
                         "company_id": company.id,
                         "company_ids": [Command.set(company.ids)],
-                        "groups_id": [Command.set([env.ref("account.group_account_manager").id])],
+                        series.USER_GROUPS: [Command.set([env.ref("account.group_account_manager").id])],
                     }
                 )
                 .id
@@ -149,8 +153,9 @@ class TestReimbursementConcurrency(BaseCase):
                 with self.registry.cursor() as cr:
                     if pids is not None:
                         pids.append(cr._cnx.get_backend_pid())
-                    env = api.Environment(cr, SUPERUSER_ID, {})
-                    cron, progress = env.ref("reimbursement_addon.ir_cron_post_reimbursements")._add_progress()
+                    job = api.Environment(cr, SUPERUSER_ID, {}).ref("reimbursement_addon.ir_cron_post_reimbursements")
+                    # The context of a call by the cron runner.
+                    cron, progress = job.with_context(cron_id=job.id)._add_progress()
                     cron.env["account.reimbursement"]._cron_post_reimbursements()
                     results[name] = (progress.done, progress.remaining)
             except Exception as exc:  # reported by the test thread

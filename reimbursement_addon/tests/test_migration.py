@@ -6,7 +6,7 @@ from odoo.tools import SQL
 
 from .common import ReimbursementCommon
 
-MIGRATION = Path(__file__).parents[1] / "migrations" / "18.0.2.0.0" / "post-migration.py"
+MIGRATION = Path(__file__).parents[1] / "migrations" / "2.0.0" / "post-migration.py"
 
 
 def load_migration():
@@ -18,7 +18,7 @@ def load_migration():
 
 @tagged("post_install", "-at_install")
 class TestMigration(ReimbursementCommon):
-    """The 18.0.2.0.0 migration, on reimbursements laid out as 18.0.1.0.0
+    """The 2.0.0 migration (18.0.2.0.0), on reimbursements laid out as 18.0.1.0.0
     left them (the clearing item among the line's own transfer items);
     ``make upgrade-test`` runs it on a database of that release."""
 

@@ -1,17 +1,26 @@
 /** @odoo-module */
 
 import { download } from "@web/core/network/download";
-import { stepUtils } from "@web_tour/tour_service/tour_utils";
 
 /**
  * Steps the reimbursement tours share.
  */
 
 /** From the home menu to the Reimbursement wizard: Invoicing > Accounting >
- * Periodic > Reimbursement. */
+ * Periodic > Reimbursement. (The steps of Odoo's stepUtils.goToAppSteps in
+ * Community, whose module moved between 18.0 and 19.0.) */
 export function openWizardSteps() {
     return [
-        ...stepUtils.goToAppSteps("account.menu_finance", "Open the Invoicing app"),
+        {
+            content: "Open the apps menu",
+            trigger: ".o_navbar_apps_menu button:enabled",
+            run: "click",
+        },
+        {
+            content: "Open the Invoicing app",
+            trigger: '.o_app[data-menu-xmlid="account.menu_finance"]',
+            run: "click",
+        },
         {
             content: "Open the Accounting menu",
             trigger: '.o_main_navbar [data-menu-xmlid="account.menu_finance_entries"]',
