@@ -3,9 +3,10 @@
 """What differs between the Odoo series the addon runs on: 18.0 and 19.0.
 
 This is the one place that tests Odoo's version. Each entry says which
-series needs it; dropping 18.0 is deleting its branch of each entry (and of
-the tests' entries in ``tests/common.py``), and a new series is one more
-branch.
+series needs it; the tests' entries come last in each branch. Dropping 18.0
+is deleting its branch (and the code and tests that only an entry of it
+keeps alive: ``_subscribe_vendors``, ``_batch_rank_updates``' collecting);
+a new series is one more branch.
 """
 
 from odoo import release
