@@ -419,7 +419,6 @@ cmd_wheel() {
     # Outside the repository: whool lists the files git tracks when it can.
     local version stage
     stage=$(mktemp -d)
-    trap 'rm -rf "'"$stage"'"' RETURN
     version=$(sed -n 's/^ *"version": "\([0-9]*\.[0-9]*\.[0-9]*\)",$/\1/p' "$ROOT/reimbursement_addon/__manifest__.py")
     [ -n "$version" ] || die "the manifest's version is not x.y.z (series-less): see reimbursement_addon/__manifest__.py."
     WHEEL="$ROOT/dist/odoo_addon_reimbursement_addon-$SERIES.$version-py3-none-any.whl"
@@ -427,7 +426,8 @@ cmd_wheel() {
     git -C "$ROOT" ls-files -z reimbursement_addon | xargs -0 tar -c -C "$ROOT" | tar -x -C "$stage"
     sed -i "s/^\( *\"version\": \"\)$version\",$/\1$SERIES.$version\",/" "$stage/reimbursement_addon/__manifest__.py"
     "$VENV/bin/pip" wheel --quiet --no-deps --no-build-isolation -w "$ROOT/dist" "$stage/reimbursement_addon" \
-        || die "building the wheel with whool failed (above)."
+        || { rm -rf "$stage"; die "building the wheel with whool failed (above)."; }
+    rm -rf "$stage"
     [ -f "$WHEEL" ] || die "whool built no $WHEEL: see dist/."
     info "Built dist/$(basename "$WHEEL") ($(du -k "$WHEEL" | cut -f1) kB)"
 }
