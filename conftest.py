@@ -9,15 +9,24 @@ each test module.
 
 A skipped test proves nothing: Odoo skips its browser tests when no
 Chromium is found, for example. Any skip fails the run.
+
+Odoo also skips a browser test when Chromium has not opened its DevTools
+port within 10 seconds (CHECK_BROWSER_ITERATIONS checks, 0.1 s apart). CI
+once saw Chromium take longer to start on a busy machine, and the tour was
+skipped: Chromium is given a minute here.
 """
 
 import pytest
 
 import odoo
 
+CHROMIUM_START_CHECKS = 600  # 0.1 s apart: a minute
+
 
 def pytest_collection_finish(session):
     odoo.tools.config["test_enable"] = False
+    # Loaded by the test modules collected.
+    odoo.tests.common.CHECK_BROWSER_ITERATIONS = CHROMIUM_START_CHECKS
 
 
 def pytest_sessionfinish(session, exitstatus):
