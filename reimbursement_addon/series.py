@@ -11,16 +11,10 @@ a new series is one more branch.
 
 from odoo import release
 
-from odoo.addons.base.models import ir_cron
-
 ODOO_18 = release.version_info[0] == 18
 
 if ODOO_18:
     from odoo.osv import expression
-
-    # 18.0: the cron runner calls a job up to MAX_BATCH_PER_CRON_JOB times in
-    # a row, all of them under one time limit.
-    CRON_CALLS_PER_JOB = ir_cron.MAX_BATCH_PER_CRON_JOB
 
     # 18.0: a user's groups are ``groups_id``.
     USER_GROUPS = "groups_id"
@@ -58,9 +52,6 @@ if ODOO_18:
     # conditions (its parse depth); 19.0 builds flatter queries.
     LARGE_DOMAINS_TRIP_POSTGRESQL = True
 
-    # What makes the cron's Run Manually call the job once: 18.0 always does.
-    ONE_CALL_PER_TRIGGER = {}
-
     def enter_registry_test_mode(case):
         """New cursors of the registry wrap ``case``'s, as HttpCase's server
         has them, until the test ends."""
@@ -81,10 +72,6 @@ if ODOO_18:
 
 else:
     from odoo.fields import Domain
-
-    # 19.0: the cron runner calls a job at least MIN_RUNS_PER_JOB times (and
-    # for at least MIN_TIME_PER_JOB seconds, however short the calls).
-    CRON_CALLS_PER_JOB = ir_cron.MIN_RUNS_PER_JOB
 
     # 19.0: a user's groups are ``group_ids``.
     USER_GROUPS = "group_ids"
@@ -118,11 +105,6 @@ else:
     # -- the tests' entries --------------------------------------------------
 
     LARGE_DOMAINS_TRIP_POSTGRESQL = False
-
-    # What makes the cron's Run Manually call the job once: 19.0 runs it as
-    # its cron runner does, at least MIN_RUNS_PER_JOB calls and
-    # MIN_TIME_PER_JOB seconds while there is work left.
-    ONE_CALL_PER_TRIGGER = {"MIN_RUNS_PER_JOB": 1, "MIN_TIME_PER_JOB": 0}
 
     def enter_registry_test_mode(case):
         """New cursors of the registry wrap ``case``'s, as HttpCase's server

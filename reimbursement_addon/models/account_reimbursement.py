@@ -2,6 +2,7 @@ import json
 import logging
 import textwrap
 import time
+import weakref
 from collections import defaultdict
 
 import psycopg2
@@ -34,10 +35,14 @@ BATCH_SIZE = 500
 # Background batches are sized from the speed measured so far, between these.
 BACKGROUND_BATCH_MIN = 20
 BACKGROUND_BATCH_MAX = BATCH_SIZE
-# Odoo's cron runner calls a job series.CRON_CALLS_PER_JOB times in a row,
-# and its time limits cover all of those calls together: they use at most
-# this share of the tightest limit.
+# Odoo's cron runner calls a job that reports progress several times in a
+# row, on one cursor and under one time limit (a window): the window's one
+# posting call uses at most this share of each limit.
 CRON_WINDOW_SHARE = 0.5
+# The cursors of the runner's windows that have had their posting call. A
+# window's calls share its cursor, which lives as long as the window (its
+# cache is cleared at each commit, so it cannot tell).
+WINDOWS_POSTED = weakref.WeakSet()
 # Odoo's default limit_time_real, for a server started without any limit.
 DEFAULT_TIME_LIMIT = 120
 # How long a run waits for the lock that refreshing the statistics takes.
@@ -1031,14 +1036,23 @@ class AccountReimbursement(models.Model):
     def _cron_post_reimbursements(self):
         """Post the runs in ``posting``, a batch at a time, each batch in a
         transaction of its own (all or nothing per batch), for as long as
-        this call's share of Odoo's time limits allows; then report the
+        the window's share of Odoo's time limits allows; then report the
         progress and call the job again for what is left. Called with
-        nothing to post, it does nothing."""
-        real_budget, cpu_budget = self._get_cron_call_budget()
+        nothing to post, it does nothing.
+
+        Odoo's cron runner calls a job that reports progress and has work
+        left again at once, on the same cursor and under the same time
+        limits (18.0 up to 10 times, 19.0 at least 10 times and 10 seconds):
+        a window. Its first call posts for the whole window's budget, in
+        batches as large as those of a run posted in the request; the next
+        call of that window posts nothing and reports no progress, which
+        ends the window, and the trigger starts the next one."""
+        window_posted = self.env.cr in WINDOWS_POSTED
+        real_budget, cpu_budget = self._get_cron_window_budget()
         started, cpu_started = time.monotonic(), time.process_time()
         done = 0
         waiting = False
-        while run := self._lock_next_posting_run():
+        while not window_posted and (run := self._lock_next_posting_run()):
             batch_started, batch_cpu_started = time.monotonic(), time.process_time()
             posted = run._post_background_batch()
             if posted is None:
@@ -1057,23 +1071,22 @@ class AccountReimbursement(models.Model):
                 or cpu - cpu_started + (cpu - batch_cpu_started) > cpu_budget
             ):
                 break
+        if done:
+            WINDOWS_POSTED.add(self.env.cr)
         remaining = self._count_lines_to_post()
         series.commit_progress(self.env, 0, done, remaining)
-        if remaining and (done or waiting):
+        if remaining and (done or waiting or window_posted):
             self.env.ref("reimbursement_addon.ir_cron_post_reimbursements")._trigger()
 
     @api.model
-    def _get_cron_call_budget(self):
-        """(real seconds, CPU seconds) one call of the background job may
-        post for. Odoo's cron runner may call it series.CRON_CALLS_PER_JOB
-        times in a row, all of them under one real-time limit and, in
-        multi-worker mode, one CPU-time limit: together they use
-        CRON_WINDOW_SHARE of each."""
+    def _get_cron_window_budget(self):
+        """(real seconds, CPU seconds) the posting call of a window of the
+        background job may post for: CRON_WINDOW_SHARE of Odoo's real-time
+        limit of cron jobs and, in multi-worker mode, of its CPU-time limit."""
         real = config["limit_time_real_cron"] if config["limit_time_real_cron"] > 0 else config["limit_time_real"]
         real = real if real and real > 0 else DEFAULT_TIME_LIMIT
         cpu = config["limit_time_cpu"] if config["limit_time_cpu"] and config["limit_time_cpu"] > 0 else real
-        share = CRON_WINDOW_SHARE / series.CRON_CALLS_PER_JOB
-        return real * share, cpu * share
+        return real * CRON_WINDOW_SHARE, cpu * CRON_WINDOW_SHARE
 
     @api.model
     def _count_lines_to_post(self):
@@ -1104,9 +1117,9 @@ class AccountReimbursement(models.Model):
 
     def _get_background_batch(self):
         """The next draft lines to post: as many as the speed measured so far
-        posts in about one call's CPU budget."""
+        posts in most of a window's CPU budget, up to a request's batch."""
         self.ensure_one()
-        size = int(self.posting_rate * self._get_cron_call_budget()[1] * 0.8)
+        size = int(self.posting_rate * self._get_cron_window_budget()[1] * 0.8)
         size = max(BACKGROUND_BATCH_MIN, min(BACKGROUND_BATCH_MAX, size))
         return self.env["account.reimbursement.line"].search(
             [("reimbursement_id", "=", self.id), ("state", "=", "draft")], order="id", limit=size

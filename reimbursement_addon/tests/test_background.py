@@ -150,6 +150,35 @@ class TestBackgroundPosting(ReimbursementCommon):
         self.assertEqual(self.env["account.move"].search_count([]), moves_before)
         self.assertFalse(self._triggers())
 
+    def test_one_posting_call_per_window(self):
+        """The runner calls the job again on the same cursor while it reports
+        progress with work left: that call posts nothing and reports no
+        progress, which ends the runner's window, and the job is triggered
+        for the next window, which posts again."""
+        run = self._reimburse(self.customers)
+        self._triggers().unlink()
+        self.env.flush_all()
+        with self.registry.cursor() as cr:
+            env = api.Environment(cr, self.cron.user_id.id, {"cron_id": self.cron.id})
+            job = env["ir.cron"].browse(self.cron.id)
+            window = []
+            for _call in range(3):
+                cron, progress = job._add_progress()
+                cron.env["account.reimbursement"]._cron_post_reimbursements()
+                window.append({"done": progress.done, "remaining": progress.remaining})
+            triggered = bool(env["ir.cron.trigger"].search([("cron_id", "=", self.cron.id)]))
+        self.env.invalidate_all()
+
+        self.assertEqual(
+            window, [{"done": 2, "remaining": 3}, {"done": 0, "remaining": 3}, {"done": 0, "remaining": 3}]
+        )
+        self.assertTrue(triggered)
+        self.assertRecordValues(run, [{"state": "posting", "progress_done": 2}])
+        self.assertEqual(run.line_ids.mapped("state"), ["done", "done", "draft", "draft", "draft"])
+        # The next window, on a cursor of its own, goes on.
+        self.assertEqual(self._run_cron(), {"done": 2, "remaining": 1})
+        self.assertEqual(run.line_ids.mapped("state"), ["done", "done", "done", "done", "draft"])
+
     def test_failed_batch_then_resume(self):
         """The third customer's credit sits on a receivable account that is
         taken out of use once the run is proposed: the first batch stays posted,

@@ -4,11 +4,9 @@ from unittest.mock import patch
 from odoo import fields
 from odoo.tests import HttpCase, tagged
 
-from odoo.addons.base.models import ir_cron
 from odoo.addons.bus.models.bus import channel_with_db, dispatch, hashable
 from odoo.addons.bus.websocket import WebsocketConnectionHandler
 
-from .. import series
 from ..models import account_reimbursement
 from .common import ReimbursementCommon
 
@@ -163,9 +161,6 @@ class TestReimbursementProgressTour(ReimbursementCommon, HttpCase):
         # One line per batch, one batch per call of the job: three steps.
         for name, value in (("BACKGROUND_BATCH_MIN", 1), ("BACKGROUND_BATCH_MAX", 1), ("CRON_WINDOW_SHARE", 0)):
             self.startPatcher(patch.object(account_reimbursement, name, value))
-        # Each Run Manually of the tour one call of the job, so one batch.
-        for name, value in series.ONE_CALL_PER_TRIGGER.items():
-            self.startPatcher(patch.object(ir_cron, name, value))
 
     @staticmethod
     def _dispatch_bus_while(stop, channels):
