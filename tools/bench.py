@@ -480,8 +480,9 @@ def vacuum(registry):
 def run_background(registry, count):
     """From ``action_reimburse()`` to the run done, in the background: the
     run is committed, then the cron job runs as Odoo's cron threads run it,
-    a window of Odoo's calls at a time, until the run is done. Every other job is switched off, so that the figures are this
-    job's alone. It commits: measured last.
+    a window of Odoo's calls at a time, until the run is done. Every other
+    job is switched off, so that the figures are this job's alone. It
+    commits: measured last.
 
     :return: (time, the accounting after it)
     """
