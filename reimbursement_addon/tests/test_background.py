@@ -45,13 +45,20 @@ class TestBackgroundPosting(ReimbursementCommon):
     def _run_cron(self):
         """One call of the background job; returns its progress record's
         figures."""
+        return self._run_window(1)[0]
+
+    def _run_window(self, calls):
+        """``calls`` calls of the background job in a row on one cursor, as
+        the cron runner makes them; returns each one's progress figures."""
         self.env.flush_all()
+        figures = []
         with self.registry.cursor() as cr:
             # The context of a call by the cron runner.
             env = api.Environment(cr, self.cron.user_id.id, {"cron_id": self.cron.id})
-            cron, progress = env["ir.cron"].browse(self.cron.id)._add_progress()
-            cron.env["account.reimbursement"]._cron_post_reimbursements()
-            figures = {"done": progress.done, "remaining": progress.remaining}
+            for _call in range(calls):
+                cron, progress = env["ir.cron"].browse(self.cron.id)._add_progress()
+                cron.env["account.reimbursement"]._cron_post_reimbursements()
+                figures.append({"done": progress.done, "remaining": progress.remaining})
         self.env.invalidate_all()
         return figures
 
@@ -157,22 +164,12 @@ class TestBackgroundPosting(ReimbursementCommon):
         for the next window, which posts again."""
         run = self._reimburse(self.customers)
         self._triggers().unlink()
-        self.env.flush_all()
-        with self.registry.cursor() as cr:
-            env = api.Environment(cr, self.cron.user_id.id, {"cron_id": self.cron.id})
-            job = env["ir.cron"].browse(self.cron.id)
-            window = []
-            for _call in range(3):
-                cron, progress = job._add_progress()
-                cron.env["account.reimbursement"]._cron_post_reimbursements()
-                window.append({"done": progress.done, "remaining": progress.remaining})
-            triggered = bool(env["ir.cron.trigger"].search([("cron_id", "=", self.cron.id)]))
-        self.env.invalidate_all()
 
         self.assertEqual(
-            window, [{"done": 2, "remaining": 3}, {"done": 0, "remaining": 3}, {"done": 0, "remaining": 3}]
+            self._run_window(3),
+            [{"done": 2, "remaining": 3}, {"done": 0, "remaining": 3}, {"done": 0, "remaining": 3}],
         )
-        self.assertTrue(triggered)
+        self.assertTrue(self._triggers())
         self.assertRecordValues(run, [{"state": "posting", "progress_done": 2}])
         self.assertEqual(run.line_ids.mapped("state"), ["done", "done", "draft", "draft", "draft"])
         # The next window, on a cursor of its own, goes on.
