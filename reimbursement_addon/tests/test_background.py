@@ -172,6 +172,13 @@ class TestBackgroundPosting(ReimbursementCommon):
         self.assertTrue(self._triggers())
         self.assertRecordValues(run, [{"state": "posting", "progress_done": 2}])
         self.assertEqual(run.line_ids.mapped("state"), ["done", "done", "draft", "draft", "draft"])
+        # The window's empty calls posted nothing: the first two customers
+        # are reimbursed once, the others keep their whole credit.
+        for line in run.line_ids[:2]:
+            self.assertReimbursed(line, line.customer_id, self._amount(line.customer_id))
+        for customer in run.line_ids[2:].customer_id:
+            self.assertEqual(self._open_residual(customer), -self._amount(customer))
+        self.assertEqual(self._account_balance(self.clearing), 0.0)
         # The next window, on a cursor of its own, goes on.
         self.assertEqual(self._run_cron(), {"done": 2, "remaining": 1})
         self.assertEqual(run.line_ids.mapped("state"), ["done", "done", "done", "done", "draft"])
