@@ -45,6 +45,7 @@ use_series() {
     VENV="$ROOT/.venv-$SERIES"
     CONF="$STATE/odoo-$SERIES.conf"
     REQUIREMENTS="$ROOT/requirements-$SERIES.txt"
+    OCA_REQUIREMENTS="$ROOT/requirements-$SERIES-oca.txt"
     # A database belongs to the series that made it.
     if [ "$SERIES" = "$NEWEST_SERIES" ]; then
         DEMO_DB=${DEMO_DB:-reimbursement_demo}
@@ -90,7 +91,7 @@ find_odoo() {
 
 setup_venv() {
     local want stamp="$VENV/.requirements.sha256"
-    want=$(cat "$REQUIREMENTS" "$ROOT/requirements-dev.txt" | sha256sum | cut -d' ' -f1)
+    want=$(cat "$REQUIREMENTS" "$OCA_REQUIREMENTS" "$ROOT/requirements-dev.txt" | sha256sum | cut -d' ' -f1)
     if [ ! -x "$VENV/bin/python" ] || [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
         command -v "$PYTHON" >/dev/null || die "$PYTHON not found: install Python 3.11 or set PYTHON to a Python 3 interpreter."
         info "Creating the virtualenv .venv-$SERIES with Odoo $SERIES's pinned requirements (a few minutes the first time)"
@@ -99,6 +100,9 @@ setup_venv() {
             || die "could not upgrade pip in .venv-$SERIES: check that the Python package index is reachable."
         "$VENV/bin/pip" install --quiet -r "$REQUIREMENTS" -r "$ROOT/requirements-dev.txt" \
             || die "installing requirements-$SERIES.txt and requirements-dev.txt failed (see above): psycopg2 needs libpq-dev and python3-dev (apt-get install libpq-dev python3-dev)."
+        # OCA's wheels each require an `odoo` distribution, which a source tree is not.
+        "$VENV/bin/pip" install --quiet --no-deps -r "$OCA_REQUIREMENTS" \
+            || die "installing OCA's modules of requirements-$SERIES-oca.txt failed (see above): check that the Python package index is reachable."
         echo "$want" >"$stamp"
     fi
     # pytest-odoo imports `odoo` directly: put the Odoo source on the path.
