@@ -26,6 +26,9 @@ set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 SUPPORTED_SERIES=(18.0 19.0)
 NEWEST_SERIES=19.0
+# The repository's addons: the product, and its glue to OCA's payment orders
+# (paying a run by bank file), which the tests, lint and translations cover too.
+ADDONS=(reimbursement_addon reimbursement_payment_order)
 # The previous release of each series (make upgrade-test upgrades it with
 # this code); 19.0 has none before this code's own.
 declare -A PREVIOUS_RELEASE=([18.0]=18.0.1.0.0)
@@ -278,15 +281,15 @@ cmd_test() {
     setup
     local db="reimbursement_test_${SERIES%%.*}_$$"
     trap 'dropdb --if-exists --force "'"$db"'" >/dev/null 2>&1 || true' EXIT
-    info "Creating the test database $db with reimbursement_addon and the Norwegian chart"
-    MODULES=l10n_no create_db "$db" --no-demo
+    info "Creating the test database $db with ${ADDONS[*]} and the Norwegian chart"
+    MODULES=l10n_no,reimbursement_payment_order create_db "$db" --no-demo
     info "Running the test suite on Odoo $SERIES"
     cd "$ROOT"
     # --odoo-http serves the test database to the browser tour; pytest-cov
     # measures line and branch coverage of the addon (.coveragerc).
     export COVERAGE_FILE="$STATE/coverage-$SERIES"
     "$VENV/bin/pytest" --odoo-config="$CONF" --odoo-database="$db" --odoo-log-level=warn --odoo-extra=test-enable \
-        --odoo-http --cov --cov-config="$ROOT/.coveragerc" --cov-report=term reimbursement_addon/tests "$@"
+        --odoo-http --cov --cov-config="$ROOT/.coveragerc" --cov-report=term "${ADDONS[@]/%//tests}" "$@"
     check_coverage
 }
 
@@ -454,16 +457,19 @@ cmd_lint() {
     setup_venv
     cd "$ROOT"
     info "ruff check"
-    "$VENV/bin/ruff" check reimbursement_addon tools
+    "$VENV/bin/ruff" check "${ADDONS[@]}" tools
     info "ruff format --check"
-    "$VENV/bin/ruff" format --check reimbursement_addon tools
+    "$VENV/bin/ruff" format --check "${ADDONS[@]}" tools
     info "pylint-odoo (mandatory and optional checks)"
-    "$VENV/bin/pylint" --rcfile=.pylintrc reimbursement_addon
+    "$VENV/bin/pylint" --rcfile=.pylintrc "${ADDONS[@]}"
     info "OCA's module and PO checks (oca-checks-odoo-module, oca-checks-po)"
     setup_oca_checks
-    "$OCA_CHECKS/oca-checks-odoo-module" reimbursement_addon
-    "$OCA_CHECKS/oca-checks-po" reimbursement_addon/i18n/*.po reimbursement_addon/i18n/*.pot
-    po_status reimbursement_addon/i18n/nb.po
+    local addon
+    for addon in "${ADDONS[@]}"; do
+        "$OCA_CHECKS/oca-checks-odoo-module" "$addon"
+        "$OCA_CHECKS/oca-checks-po" "$addon"/i18n/*.po "$addon"/i18n/*.pot
+        po_status "$addon/i18n/nb.po"
+    done
     info "lint clean"
 }
 
@@ -474,22 +480,27 @@ cmd_lint() {
 # translation the same as its source: each entry needs its own wording).
 cmd_i18n() {
     setup
-    local db="reimbursement_i18n_$$" i18n="$ROOT/reimbursement_addon/i18n"
+    local db="reimbursement_i18n_$$" addon i18n
     trap 'dropdb --if-exists --force "'"$db"'" >/dev/null 2>&1 || true' EXIT
     setup_oca_checks
-    info "Exporting the terms of the installed module and merging them into nb.po"
-    create_db "$db" --no-demo
-    "$VENV/bin/click-odoo-makepot" -c "$CONF" -d "$db" --addons-dir "$ROOT" -m reimbursement_addon \
+    info "Exporting the terms of the installed modules and merging them into nb.po"
+    MODULES=reimbursement_payment_order create_db "$db" --no-demo
+    local modules
+    modules=$(IFS=,; echo "${ADDONS[*]}")
+    "$VENV/bin/click-odoo-makepot" -c "$CONF" -d "$db" --addons-dir "$ROOT" -m "$modules" \
         --msgmerge --purge-old-translations >"$STATE/makepot.log" 2>&1 \
         || { cat "$STATE/makepot.log" >&2; die "click-odoo-makepot failed (above)."; }
     # A file whose terms cannot be extracted is only logged: its terms would be lost.
     if grep -E " (ERROR|CRITICAL) " "$STATE/makepot.log" >&2; then
         die "click-odoo-makepot could not extract every term (log: .odoo/makepot.log)."
     fi
-    rm -f "$i18n"/*.po~ # msgmerge's backups
-    "$OCA_CHECKS/oca-checks-po" --fix --no-verbose "$i18n"/*.po "$i18n"/*.pot >/dev/null || true
-    "$OCA_CHECKS/oca-checks-po" "$i18n"/*.po "$i18n"/*.pot || die "the PO files fail OCA's checks (above)."
-    po_status "$i18n/nb.po"
+    for addon in "${ADDONS[@]}"; do
+        i18n="$ROOT/$addon/i18n"
+        rm -f "$i18n"/*.po~ # msgmerge's backups
+        "$OCA_CHECKS/oca-checks-po" --fix --no-verbose "$i18n"/*.po "$i18n"/*.pot >/dev/null || true
+        "$OCA_CHECKS/oca-checks-po" "$i18n"/*.po "$i18n"/*.pot || die "the PO files of $addon fail OCA's checks (above)."
+        po_status "$i18n/nb.po"
+    done
 }
 
 po_status() {

@@ -1,0 +1,20 @@
+# Copyright 2026 The reimbursement_addon authors
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl.html).
+{
+    "name": "Customer Reimbursement: Payment Orders",
+    "summary": "Pay the vendor bills of customer reimbursement runs with OCA payment orders "
+    "and an ISO 20022 credit transfer file, to trusted bank accounts only",
+    "version": "1.0.0",
+    "category": "Accounting/Accounting",
+    "website": "https://github.com/reimbursement-addon/reimbursement_addon",
+    "author": "The reimbursement_addon authors",
+    "maintainers": ["reimbursement-addon"],
+    "development_status": "Alpha",
+    "license": "LGPL-3",
+    "depends": ["reimbursement_addon", "account_banking_sepa_credit_transfer"],
+    "data": [
+        "views/res_config_settings_views.xml",
+        "views/account_reimbursement_views.xml",
+    ],
+    "auto_install": True,
+}

@@ -1,0 +1,172 @@
+from odoo import Command
+from odoo.exceptions import UserError
+from odoo.tests import tagged
+
+from odoo.addons.reimbursement_addon import series
+from odoo.addons.reimbursement_addon.tests.common import ReimbursementCommon
+
+
+@tagged("post_install", "-at_install")
+class TestReimbursementPaymentOrder(ReimbursementCommon):
+    """A run's bills go into an OCA payment order, paid to trusted bank
+    accounts only."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        # The accountant pays by payment order and may trust bank accounts.
+        groups = cls.env.ref("account_payment_order.group_account_payment") + cls.env.ref(
+            "account.group_validate_bank_account"
+        )
+        cls.env.user.write({series.USER_GROUPS: [Command.link(group.id) for group in groups]})
+        method = cls.env.ref("account_banking_sepa_credit_transfer.sepa_credit_transfer")
+        cls.bank_journal = cls.company_data["default_journal_bank"]
+        cls.bank_journal.outbound_payment_method_line_ids = [Command.create({"payment_method_id": method.id})]
+        cls.mode = cls.env["account.payment.mode"].create(
+            {
+                "name": "Reimbursements by bank file",
+                "company_id": cls.company.id,
+                "payment_method_id": method.id,
+                "bank_account_link": "fixed",
+                "fixed_journal_id": cls.bank_journal.id,
+            }
+        )
+        cls.company.reimbursement_payment_mode_id = cls.mode
+        cls.trusted = cls._customer_with_bank("Trusted Customer", "NO93 8601 1117 947", trusted=True)
+        cls.untrusted = cls._customer_with_bank("Untrusted Customer", "NO83 3000 1234 567", trusted=False)
+        cls.no_bank = cls._customer_with_bank("Customer Without Bank", None)
+
+    @classmethod
+    def _customer_with_bank(cls, name, acc_number, trusted=False):
+        """A customer whose reimbursements go to a vendor of its own, with
+        that bank account (trusted for outgoing payments or not)."""
+        vendor = cls.env["res.partner"].create({"name": f"{name} (vendor)", "supplier_rank": 1})
+        if acc_number:
+            cls.env["res.partner.bank"].create(
+                {"partner_id": vendor.id, "acc_number": acc_number, "allow_out_payment": trusted}
+            )
+        return cls._customer(name, reimbursement_vendor_id=vendor.id)
+
+    def _payable(self, bill):
+        return bill.line_ids.filtered(lambda aml: aml.account_id.account_type == "liability_payable")
+
+    def _line_of(self, run, customer):
+        return run.line_ids.filtered(lambda line: line.customer_id == customer)
+
+    def test_bills_carry_the_payment_mode(self):
+        self._credit_note(self.trusted, 120.0)
+        run = self._reimburse(self.trusted)
+        bill = run.line_ids.bill_id
+        self.assertEqual(bill.payment_mode_id, self.mode)
+        self.assertEqual(self._payable(bill).payment_mode_id, self.mode)
+
+    def test_trusted_accounts_only(self):
+        credit_note = self._credit_note(self.trusted, 120.0)
+        self._credit_note(self.untrusted, 80.0)
+        self._credit_note(self.no_bank, 30.0)
+        run = self._reimburse(self.trusted + self.untrusted + self.no_bank)
+        trusted_line = self._line_of(run, self.trusted)
+
+        action = run.action_create_payment_order()
+
+        # The bills left out are named behind the order that opens next.
+        self.assertEqual(action["tag"], "display_notification")
+        message = action["params"]["message"]
+        self.assertIn("Untrusted Customer: the bank account NO83 3000 1234 567", message)
+        self.assertIn("not trusted for outgoing payments", message)
+        self.assertIn("Customer Without Bank: the vendor Customer Without Bank (vendor) has no bank account", message)
+        self.assertNotIn("Trusted Customer:", message)
+        order = self.env["account.payment.order"].browse(action["params"]["next"]["res_id"])
+        self.assertRecordValues(
+            order, [{"state": "draft", "payment_mode_id": self.mode.id, "payment_type": "outbound"}]
+        )
+        self.assertRecordValues(
+            order.payment_line_ids,
+            [
+                {
+                    "partner_id": trusted_line.vendor_id.id,
+                    "partner_bank_id": trusted_line.vendor_id.bank_ids.id,
+                    "move_line_id": self._payable(trusted_line.bill_id).id,
+                    "currency_id": self.company.currency_id.id,
+                    "amount_currency": 120.0,
+                    "communication": f"{run.name} {credit_note.name}",
+                }
+            ],
+        )
+        self.assertEqual(run.payment_order_ids, order)
+        self.assertEqual(run.payment_order_count, 1)
+        # The chatter names the order and each customer left out.
+        bodies = "".join(run.message_ids.mapped("body"))
+        self.assertIn("1 vendor bills added to the payment order", bodies)
+        self.assertIn("Untrusted Customer: the bank account NO83 3000 1234 567", bodies)
+        self.assertIn("Customer Without Bank: the vendor", bodies)
+
+    def test_never_in_two_orders(self):
+        self._credit_note(self.trusted, 120.0)
+        run = self._reimburse(self.trusted)
+        order = self.env["account.payment.order"].browse(run.action_create_payment_order()["res_id"])
+
+        with self.assertRaisesRegex(UserError, "is already in the payment order"):
+            run.action_create_payment_order()
+        self.assertEqual(len(order.payment_line_ids), 1)
+
+    def test_draft_order_reused_for_several_runs(self):
+        other = self._customer_with_bank("Second Trusted Customer", "NO02 1111 2222 333", trusted=True)
+        self._credit_note(self.trusted, 120.0)
+        first = self._reimburse(self.trusted)
+        self._credit_note(other, 45.5)
+        second = self._reimburse(other)
+
+        order = self.env["account.payment.order"].browse((first + second).action_create_payment_order()["res_id"])
+
+        self.assertEqual(len(order.payment_line_ids), 2)
+        self.assertEqual(sum(order.payment_line_ids.mapped("amount_currency")), 165.5)
+        self._credit_note(self.trusted, 10.0)
+        third = self._reimburse(self.trusted)
+        self.assertEqual(third.action_create_payment_order()["res_id"], order.id)
+        self.assertEqual(len(order.payment_line_ids), 3)
+        self.assertEqual((first + second + third).payment_order_ids, order)
+
+    def test_communication_fits_iso_20022(self):
+        for _index in range(12):
+            self._credit_note(self.trusted, 10.0)
+        run = self._reimburse(self.trusted)
+        line = run.line_ids
+        communication = line._get_payment_communication()
+        self.assertLessEqual(len(communication), 140)
+        self.assertTrue(communication.startswith(f"{run.name} "))
+        documents = line.source_line_ids.move_id.sorted(lambda move: (move.date, move.id)).mapped("name")
+        shown = communication.split()[1:-1]
+        self.assertEqual(shown, documents[: len(shown)])
+        self.assertEqual(communication.split()[-1], f"+{len(documents) - len(shown)}")
+
+    def test_bill_in_order_cannot_be_cancelled(self):
+        self._credit_note(self.trusted, 120.0)
+        run = self._reimburse(self.trusted)
+        order = self.env["account.payment.order"].browse(run.action_create_payment_order()["res_id"])
+        line = run.line_ids
+
+        with self.assertRaisesRegex(UserError, "is in the payment order"):
+            line.action_cancel()
+        self.assertEqual(line.state, "done")
+        self.assertEqual(self._open_residual(self.trusted), 0.0)
+
+        order.payment_line_ids.unlink()
+        line.action_cancel()
+        self.assertEqual(line.state, "cancelled")
+        self.assertEqual(self._open_residual(self.trusted), -120.0)
+
+    def test_no_payment_mode(self):
+        self.company.reimbursement_payment_mode_id = False
+        self._credit_note(self.trusted, 120.0)
+        run = self._reimburse(self.trusted)
+        self.assertFalse(run.line_ids.bill_id.payment_mode_id)
+        with self.assertRaisesRegex(UserError, "has no reimbursement payment mode"):
+            run.action_create_payment_order()
+
+    def test_nothing_to_pay(self):
+        self._credit_note(self.untrusted, 80.0)
+        run = self._reimburse(self.untrusted)
+        with self.assertRaisesRegex(UserError, "No vendor bill of these runs can go into a payment order"):
+            run.action_create_payment_order()
+        self.assertFalse(self.env["account.payment.order"].search([("payment_mode_id", "=", self.mode.id)]))
