@@ -46,13 +46,13 @@ class AccountReimbursement(models.Model):
                     company=company.display_name,
                 )
             )
-        lines = self.line_ids.filtered(lambda line: line.state == "done" and line.bill_id.state == "posted")
-        lines = lines.filtered(lambda line: line.bill_id.payment_state in ("not_paid", "partial"))
-        if not lines:
+        bills = self._get_bills_to_pay()
+        if not bills:
             raise UserError(self.env._("Every vendor bill of these runs is paid: there is nothing left to pay."))
+        lines = self.line_ids.filtered(lambda line: line.state == "done" and line.bill_id in bills)
         to_pay, left_out = lines._sort_for_payment_order()
         if not to_pay:
-            self._log_left_out(left_out)
+            # The error rolls back the transaction, chatter included: it names every bill.
             raise UserError(
                 self.env._(
                     "No vendor bill of these runs can go into a payment order:\n%(reasons)s",
