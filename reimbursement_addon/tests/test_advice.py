@@ -1,81 +1,26 @@
-import email
-import socket
-from contextlib import contextmanager
-from email.policy import default as default_policy
-from unittest.mock import patch
-
-from aiosmtpd.controller import Controller
-
-from odoo.modules import module
 from odoo.tests import tagged
 
 from .common import ReimbursementCommon
-
-
-class SmtpSink:
-    """aiosmtpd handler keeping every message the server accepts."""
-
-    def __init__(self):
-        self.messages = []
-
-    async def handle_DATA(self, server, session, envelope):
-        message = email.message_from_bytes(envelope.content, policy=default_policy)
-        self.messages.append((envelope.rcpt_tos, message))
-        return "250 Message accepted"
-
-
-def _free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-@contextmanager
-def smtp_delivery():
-    """Odoo skips SMTP delivery while a test runs: inside this block it
-    delivers for real."""
-    with patch.object(module, "current_test", False):
-        yield
+from .smtp_server import SmtpServerCase
 
 
 @tagged("post_install", "-at_install")
-class TestRemittanceAdvice(ReimbursementCommon):
+class TestRemittanceAdvice(SmtpServerCase, ReimbursementCommon):
     """Each reimbursed customer gets a remittance advice by e-mail, in its
     language, through Odoo's mail queue and a real SMTP server."""
 
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.sink = SmtpSink()
-        cls.smtp = Controller(cls.sink, hostname="127.0.0.1", port=_free_port())
-        cls.smtp.start()
-        cls.addClassCleanup(cls.smtp.stop)
-        cls.env["ir.mail_server"].search([]).active = False
-        cls.env["ir.mail_server"].create(
-            {
-                "name": "Test SMTP on 127.0.0.1",
-                "smtp_host": "127.0.0.1",
-                "smtp_port": cls.smtp.port,
-                "smtp_encryption": "none",
-            }
-        )
+        cls._start_smtp_server()
         cls.env["res.lang"]._activate_lang("nb_NO")
         cls.env["ir.module.module"].search([("name", "=", "reimbursement_addon")])._update_translations(["nb_NO"])
         cls.company.write({"email": "accounts@reimbursement.example", "reimbursement_notify_customers": True})
-
-    def setUp(self):
-        super().setUp()
-        self.sink.messages.clear()
 
     def _advice_mails(self, run):
         return self.env["mail.mail"].search(
             [("model", "=", "account.reimbursement.line"), ("res_id", "in", run.line_ids.ids)]
         )
-
-    def _deliver(self, mails):
-        with smtp_delivery():
-            # As the mail queue's cron sends them, without its commits.
-            mails.send(auto_commit=False)
 
     def test_advice_in_each_customers_language(self):
         english = self._customer("Advice English", email="english@customer.example", lang="en_US")
