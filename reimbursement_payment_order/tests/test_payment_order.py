@@ -1,57 +1,20 @@
-from odoo import Command
 from odoo.exceptions import UserError
 from odoo.tests import tagged
 
-from odoo.addons.reimbursement_addon import series
-from odoo.addons.reimbursement_addon.tests.common import ReimbursementCommon
+from .common import PaymentOrderCommon
 
 
 @tagged("post_install", "-at_install")
-class TestReimbursementPaymentOrder(ReimbursementCommon):
+class TestReimbursementPaymentOrder(PaymentOrderCommon):
     """A run's bills go into an OCA payment order, paid to trusted bank
     accounts only."""
 
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        # The accountant pays by payment order and may trust bank accounts.
-        groups = cls.env.ref("account_payment_order.group_account_payment") + cls.env.ref(
-            "account.group_validate_bank_account"
-        )
-        cls.env.user.write({series.USER_GROUPS: [Command.link(group.id) for group in groups]})
-        method = cls.env.ref("account_banking_sepa_credit_transfer.sepa_credit_transfer")
-        cls.bank_journal = cls.company_data["default_journal_bank"]
-        cls.bank_journal.outbound_payment_method_line_ids = [Command.create({"payment_method_id": method.id})]
-        cls.mode = cls.env["account.payment.mode"].create(
-            {
-                "name": "Reimbursements by bank file",
-                "company_id": cls.company.id,
-                "payment_method_id": method.id,
-                "bank_account_link": "fixed",
-                "fixed_journal_id": cls.bank_journal.id,
-            }
-        )
-        cls.company.reimbursement_payment_mode_id = cls.mode
         cls.trusted = cls._customer_with_bank("Trusted Customer", "NO93 8601 1117 947", trusted=True)
         cls.untrusted = cls._customer_with_bank("Untrusted Customer", "NO83 3000 1234 567", trusted=False)
         cls.no_bank = cls._customer_with_bank("Customer Without Bank", None)
-
-    @classmethod
-    def _customer_with_bank(cls, name, acc_number, trusted=False):
-        """A customer whose reimbursements go to a vendor of its own, with
-        that bank account (trusted for outgoing payments or not)."""
-        vendor = cls.env["res.partner"].create({"name": f"{name} (vendor)", "supplier_rank": 1})
-        if acc_number:
-            cls.env["res.partner.bank"].create(
-                {"partner_id": vendor.id, "acc_number": acc_number, "allow_out_payment": trusted}
-            )
-        return cls._customer(name, reimbursement_vendor_id=vendor.id)
-
-    def _payable(self, bill):
-        return bill.line_ids.filtered(lambda aml: aml.account_id.account_type == "liability_payable")
-
-    def _line_of(self, run, customer):
-        return run.line_ids.filtered(lambda line: line.customer_id == customer)
 
     def test_bills_carry_the_payment_mode(self):
         self._credit_note(self.trusted, 120.0)
