@@ -13,6 +13,7 @@
     "license": "LGPL-3",
     "depends": ["reimbursement_addon", "account_banking_sepa_credit_transfer"],
     "data": [
+        "data/mail_template_data.xml",
         "views/res_config_settings_views.xml",
         "views/account_reimbursement_views.xml",
     ],

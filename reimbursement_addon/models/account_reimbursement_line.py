@@ -166,10 +166,16 @@ class AccountReimbursementLine(models.Model):
     @api.depends("bill_id.partner_bank_id.acc_number", "source_line_ids")
     def _compute_advice_values(self):
         for line in self:
-            number = (line.bill_id.partner_bank_id.acc_number or "").replace(" ", "")
-            line.advice_bank_account = f"**** {number[-4:]}" if number else False
+            line.advice_bank_account = line._mask_bank_account(line.bill_id.partner_bank_id)
             credit_items = line.source_line_ids.filtered(lambda item: item.balance < 0).sorted(lambda i: (i.date, i.id))
             line.advice_credit_documents = "; ".join(line._describe_credit_item(item) for item in credit_items)
+
+    @api.model
+    def _mask_bank_account(self, bank):
+        """``bank``'s number as a remittance advice shows it: masked but for
+        its last four characters."""
+        number = (bank.acc_number or "").replace(" ", "")
+        return f"**** {number[-4:]}" if number else False
 
     def _describe_credit_item(self, item):
         """A credit as the customer knows it: a credit note by its number;
@@ -609,14 +615,17 @@ class AccountReimbursementLine(models.Model):
         # bill's clearing item) carry exactly the reconciliations it made.
         return [(items.matched_debit_ids | items.matched_credit_ids) - partials_before for items in items_per_line]
 
-    def _queue_remittance_advice(self):
+    def _queue_remittance_advice(self, template_xmlid="reimbursement_addon.mail_template_reimbursement_advice"):
         """Queue in Odoo's mail queue the remittance advice of these posted
         reimbursements whose customer has an e-mail address, in the
-        customer's language; the mail cron sends them."""
+        customer's language; the mail cron sends them.
+
+        :param template_xmlid: the advice's mail template, the one sent at
+            posting by default
+        """
         lines = self.filtered(lambda line: line.state == "done" and line.customer_id.email)
         if lines:
-            template = self.env.ref("reimbursement_addon.mail_template_reimbursement_advice")
-            template.send_mail_batch(lines.ids)
+            self.env.ref(template_xmlid).send_mail_batch(lines.ids)
 
     def _log_on_moves(self, moves):
         run = self.reimbursement_id

@@ -1,4 +1,4 @@
-from odoo import models
+from odoo import api, fields, models
 from odoo.exceptions import UserError
 
 # ISO 20022 unstructured remittance information (Max140Text).
@@ -7,6 +7,27 @@ COMMUNICATION_SIZE = 140
 
 class AccountReimbursementLine(models.Model):
     _inherit = "account.reimbursement.line"
+
+    bank_transfer_date = fields.Date(
+        compute="_compute_bank_transfer",
+        help="The execution date the bank file asked the bank for, once the payment order paying the vendor bill "
+        "is uploaded.",
+    )
+    bank_transfer_account = fields.Char(
+        string="Transferred to Bank Account",
+        compute="_compute_bank_transfer",
+        help="The bank account the payment order paid, masked but for its last four characters, as the payment "
+        "advice shows it.",
+    )
+
+    @api.depends("bill_id.line_ids.payment_line_ids.date", "bill_id.line_ids.payment_line_ids.order_id.state")
+    def _compute_bank_transfer(self):
+        for line in self:
+            payment_line = line.bill_id.line_ids.payment_line_ids.filtered(
+                lambda pline: pline.order_id.state == "uploaded"
+            )[:1]
+            line.bank_transfer_date = payment_line.date
+            line.bank_transfer_account = line._mask_bank_account(payment_line.partner_bank_id)
 
     def _prepare_bill_vals(self, proposal, vendor):
         vals = super()._prepare_bill_vals(proposal, vendor)

@@ -1,1 +1,3 @@
 from . import test_payment_order
+from . import test_payment_file
+from . import test_payment_advice
