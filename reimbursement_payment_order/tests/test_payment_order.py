@@ -133,3 +133,17 @@ class TestReimbursementPaymentOrder(PaymentOrderCommon):
         with self.assertRaisesRegex(UserError, "No vendor bill of these runs can go into a payment order"):
             run.action_create_payment_order()
         self.assertFalse(self.env["account.payment.order"].search([("payment_mode_id", "=", self.mode.id)]))
+
+    def test_cancelled_reimbursement_is_not_added(self):
+        other = self._customer_with_bank("Cancelled Trusted Customer", "NO09 9710 0512 345", trusted=True)
+        self._credit_note(self.trusted, 120.0)
+        self._credit_note(other, 70.0)
+        run = self._reimburse(self.trusted + other)
+        cancelled = self._line_of(run, other)
+        cancelled.action_cancel()
+        self.assertEqual(cancelled.bill_id.state, "cancel")
+
+        order = self._order_of(run)
+
+        self.assertEqual(order.payment_line_ids.move_line_id.move_id, self._line_of(run, self.trusted).bill_id)
+        self.assertEqual(self._open_residual(other), -70.0)
