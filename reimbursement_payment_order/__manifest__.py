@@ -17,5 +17,10 @@
         "views/res_config_settings_views.xml",
         "views/account_reimbursement_views.xml",
     ],
+    "assets": {
+        "web.assets_tests": [
+            "reimbursement_payment_order/static/tests/tours/**/*.js",
+        ],
+    },
     "auto_install": True,
 }

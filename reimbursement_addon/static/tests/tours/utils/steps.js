@@ -35,42 +35,58 @@ export function openWizardSteps() {
 }
 
 /**
- * Steps that click a Print button of a run's form and check that the
- * Reimbursement report of the run is downloaded as a PDF.
+ * Steps that click ``trigger`` and check, once ``doneTrigger`` shows, the
+ * file the click downloaded: ``check(filename, options)`` throws when it is
+ * not the one expected.
  */
-export function printReportSteps(trigger) {
-    let reportDownload = null;
+export function downloadSteps({ content, trigger, doneTrigger, check }) {
+    let fileDownload = null;
     return [
         {
-            content: "Print the Reimbursement report",
+            content,
             trigger,
             async run(helpers) {
                 const originalDownload = download._download;
-                reportDownload = new Promise((resolve, reject) => {
+                fileDownload = new Promise((resolve, reject) => {
                     download._download = (options) => {
                         download._download = originalDownload;
                         const result = originalDownload(options);
                         result.then((filename) => resolve({ filename, options }), reject);
                         return result;
                     };
-                    setTimeout(() => reject(new Error("Print started no report download.")), 20000);
+                    setTimeout(() => reject(new Error(`${content}: the click started no download.`)), 20000);
                 });
                 await helpers.click();
             },
         },
         {
-            content: "The report is downloaded",
-            trigger: ".o_form_view .o_field_widget[name=line_ids]",
+            content: `${content}: the file is downloaded`,
+            trigger: doneTrigger,
             async run() {
-                const { filename, options } = await reportDownload;
-                const url = JSON.parse(options.data.data)[0];
-                if (!url.startsWith("/report/pdf/reimbursement_addon.report_reimbursement_run/")) {
-                    throw new Error(`Print downloaded another report: ${url}`);
-                }
-                if (!filename || !filename.endsWith(".pdf")) {
-                    throw new Error(`The report download has no PDF file name: ${filename}`);
-                }
+                const { filename, options } = await fileDownload;
+                check(filename, options);
             },
         },
     ];
+}
+
+/**
+ * Steps that click a Print button of a run's form and check that the
+ * Reimbursement report of the run is downloaded as a PDF.
+ */
+export function printReportSteps(trigger) {
+    return downloadSteps({
+        content: "Print the Reimbursement report",
+        trigger,
+        doneTrigger: ".o_form_view .o_field_widget[name=line_ids]",
+        check(filename, options) {
+            const url = JSON.parse(options.data.data)[0];
+            if (!url.startsWith("/report/pdf/reimbursement_addon.report_reimbursement_run/")) {
+                throw new Error(`Print downloaded another report: ${url}`);
+            }
+            if (!filename || !filename.endsWith(".pdf")) {
+                throw new Error(`The report download has no PDF file name: ${filename}`);
+            }
+        },
+    });
 }

@@ -1,0 +1,63 @@
+import base64
+
+from lxml import etree
+
+from odoo import fields
+from odoo.tests import HttpCase, tagged
+
+from .common import PaymentOrderCommon
+
+
+@tagged("post_install", "-at_install")
+class TestPaymentOrderTour(PaymentOrderCommon, HttpCase):
+    """An accountant pays an approved run by bank file in a real browser,
+    down to the file; the ledger and the file are checked here."""
+
+    country_code = "NO"
+    chart_template = "no"
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.run_date = fields.Date.context_today(cls.env.user)
+        cls._set_company_bank_account("NO49 1503 5260 185")
+        cls.accountant = cls._manager(
+            "payment_order_accountant",
+            groups="account.group_account_user,account_payment_order.group_account_payment",
+        )
+        cls.fjord = cls._customer_with_bank("Tour Fjord AS", "NO69 9710 0166 139", trusted=True)
+        cls.skog = cls._customer_with_bank("Tour Skog AS", "1207.18.60912", trusted=True)
+        cls._credit_note(cls.fjord, 1250.0)
+        cls._credit_note(cls.skog, 480.0)
+
+    def test_accountant_pays_the_run_by_bank_file(self):
+        run = self._reimburse(self.fjord + self.skog)
+
+        self.start_tour(
+            f"/odoo/account.reimbursement/{run.id}",
+            "reimbursement_payment_order_tour",
+            login=self.accountant.login,
+            timeout=180,
+        )
+
+        order = run.payment_order_ids
+        self.assertRecordValues(order, [{"state": "uploaded", "payment_mode_id": self.mode.id}])
+        self.assertRecordValues(run, [{"posted_bill_count": 2, "paid_bill_count": 2}])
+        for line in run.line_ids:
+            self.assertEqual(line.bill_id.amount_residual, 0.0)
+            self.assertTrue(self._payable(line.bill_id).reconciled)
+        # The file the browser downloaded, as the accountant's session gets it.
+        attachment = self.env["ir.attachment"].search(
+            [("res_model", "=", "account.payment.order"), ("res_id", "=", order.id)]
+        )
+        self.authenticate(self.accountant.login, self.accountant.login)
+        response = self.url_open(f"/web/content/{attachment.id}?download=true")
+        self.assertEqual(response.status_code, 200)
+        self.assertEqual(response.content, base64.b64decode(attachment.datas))
+        root = etree.fromstring(response.content)
+        self.assertEqual(self._find(root, ".//p:GrpHdr/p:NbOfTxs"), "2")
+        self.assertEqual(self._find(root, ".//p:GrpHdr/p:CtrlSum"), "1730.00")
+        self.assertEqual(
+            {tx["account"] or tx["iban"] for tx in self._transactions(root).values()},
+            {"NO6997100166139", "12071860912"},
+        )
