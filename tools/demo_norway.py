@@ -4,7 +4,10 @@ Run by ``tools/dev.sh run`` inside ``odoo-bin shell`` (which gives ``env``),
 on a demo database where ``l10n_no`` is installed with its demo data: its
 company ("NO Company", on the Norwegian chart, in NOK) becomes Nordlys Handel
 AS, with customers holding credits of every kind and two Norwegian-speaking
-accountants, one who proposes and one who approves.
+accountants, one who proposes and one who approves. The company pays its
+reimbursements by bank file (``reimbursement_payment_order``): a bank
+journal with a Norwegian account, a payment mode, and its customers' bank
+accounts, trusted for outgoing payments but one.
 """
 
 from dateutil.relativedelta import relativedelta
@@ -17,15 +20,20 @@ USERS = {
     "regnskapssjef": ("Ola Nordmann", "approves it (four eyes)"),
 }
 
-# name, city, (documents: (kind, NOK or EUR amount, days ago, payments)).
+# The company's own account, which the bank file pays from.
+COMPANY_BANK_ACCOUNT = "NO49 1503 5260 185"
+
+# name, city, (bank account, trusted for outgoing payments) or None,
+# (documents: (kind, NOK or EUR amount, days ago, payments)).
 CUSTOMERS = [
-    ("Hansen Rørleggerservice AS", "Drammen", [("invoice", 12500.0, 60, [(13750.0, 40)])]),
-    ("Solberg Bygg AS", "Hamar", [("refund", 4800.0, 45, [])]),
-    ("Fjellstua Kafé AS", "Lillehammer", [("invoice", 2000.0, 70, [(1200.0, 50), (1000.0, 30)])]),
-    ("Havbris Sjømat AS", "Ålesund", [("refund_eur", 350.0, 50, [])]),
-    ("Lillehammer Ski og Fritid AS", "Lillehammer", [("refund", 60.0, 40, [])]),
-    ("Vestland Elektro AS", "Bergen", [("refund", 3000.0, 35, []), ("invoice", 1200.0, 10, [])]),
-    ("Trondheim Trykk AS", "Trondheim", [("refund", 2150.0, 25, [])]),
+    ("Hansen Rørleggerservice AS", "Drammen", ("NO69 9710 0166 139", True), [("invoice", 12500.0, 60, [(13750.0, 40)])]),
+    ("Solberg Bygg AS", "Hamar", ("1207.18.60912", True), [("refund", 4800.0, 45, [])]),
+    ("Fjellstua Kafé AS", "Lillehammer", ("NO81 3000 3909 960", True), [("invoice", 2000.0, 70, [(1200.0, 50), (1000.0, 30)])]),
+    ("Havbris Sjømat AS", "Ålesund", ("NO17 6012 0308 249", True), [("refund_eur", 350.0, 50, [])]),
+    ("Lillehammer Ski og Fritid AS", "Lillehammer", None, [("refund", 60.0, 40, [])]),
+    # An account nobody has checked yet: the bank file leaves it out.
+    ("Vestland Elektro AS", "Bergen", ("NO05 8601 8219 931", False), [("refund", 3000.0, 35, []), ("invoice", 1200.0, 10, [])]),
+    ("Trondheim Trykk AS", "Trondheim", ("NO93 8601 1117 947", True), [("refund", 2150.0, 25, [])]),
 ]
 
 
@@ -50,7 +58,12 @@ def main(env):
                 "company_ids": [Command.set(company.ids)],
             }
         )
-    accountants._reimbursement_add_groups(["account.group_account_manager", "account.group_account_user"])
+    accountants._reimbursement_add_groups(
+        ["account.group_account_manager", "account.group_account_user", "account_payment_order.group_account_payment"]
+    )
+    # The approver checks bank accounts: the one-time vendors of the runs he
+    # posts keep their customers' trusted accounts.
+    accountants[1]._reimbursement_add_groups(["account.group_validate_bank_account"])
     company.write(
         {
             "name": "Nordlys Handel AS",
@@ -67,7 +80,9 @@ def main(env):
         {"currency_id": eur.id, "company_id": company.id, "name": today - relativedelta(days=95), "rate": 0.085}
     )
 
-    for name, city, documents in CUSTOMERS:
+    setup_bank_file(env, company)
+
+    for name, city, bank, documents in CUSTOMERS:
         slug = name.split()[0].lower().replace("ø", "o").replace("å", "a")
         customer = env["res.partner"].create(
             {
@@ -80,8 +95,11 @@ def main(env):
                 "email": f"regnskap@{slug}.example.com",
             }
         )
-        if slug == "trondheim":
-            env["res.partner.bank"].create({"partner_id": customer.id, "acc_number": "NO93 8601 1117 947"})
+        if bank:
+            acc_number, trusted = bank
+            env["res.partner.bank"].create(
+                {"partner_id": customer.id, "acc_number": acc_number, "allow_out_payment": trusted}
+            )
         for kind, amount, days_ago, payments in documents:
             move = env["account.move"].create(
                 {
@@ -111,6 +129,30 @@ def main(env):
                     }
                 )._create_payments()
     env.cr.commit()
+
+
+def setup_bank_file(env, company):
+    """The bank journal pays from the company's Norwegian account by OCA's
+    credit transfer file, and the company's reimbursements by that mode."""
+    journal = env["account.journal"].search([("company_id", "=", company.id), ("type", "=", "bank")], limit=1)
+    method = env.ref("account_banking_sepa_credit_transfer.sepa_credit_transfer")
+    journal.write(
+        {
+            "bank_account_id": env["res.partner.bank"]
+            .create({"partner_id": company.partner_id.id, "acc_number": COMPANY_BANK_ACCOUNT, "allow_out_payment": True})
+            .id,
+            "outbound_payment_method_line_ids": [Command.create({"payment_method_id": method.id})],
+        }
+    )
+    company.reimbursement_payment_mode_id = env["account.payment.mode"].create(
+        {
+            "name": "Kunderefusjoner med bankfil",
+            "company_id": company.id,
+            "payment_method_id": method.id,
+            "bank_account_link": "fixed",
+            "fixed_journal_id": journal.id,
+        }
+    )
 
 
 main(env)  # noqa: F821 (given by odoo-bin shell)

@@ -226,8 +226,8 @@ create_db() {
 
 cmd_run() {
     setup
-    info "Creating the demo database $DEMO_DB (addon, demo data, English and Norwegian Bokmål, the Norwegian chart)"
-    MODULES=l10n_no create_db "$DEMO_DB" --demo
+    info "Creating the demo database $DEMO_DB (both addons, OCA's payment orders, demo data, English and Norwegian Bokmål, the Norwegian chart)"
+    MODULES=l10n_no,reimbursement_payment_order create_db "$DEMO_DB" --demo
     # Norwegian for whoever picks it in their preferences; English stays the
     # default (--load-language would make Norwegian everybody's language).
     "$VENV/bin/python" "$ODOO_HOME/odoo-bin" shell -c "$CONF" -d "$DEMO_DB" --no-http --log-level=warn >"$STATE/lang-$DEMO_DB.log" 2>&1 <<'EOF' \
