@@ -26,13 +26,28 @@ COMPANY_BANK_ACCOUNT = "NO49 1503 5260 185"
 # name, city, (bank account, trusted for outgoing payments) or None,
 # (documents: (kind, NOK or EUR amount, days ago, payments)).
 CUSTOMERS = [
-    ("Hansen Rørleggerservice AS", "Drammen", ("NO69 9710 0166 139", True), [("invoice", 12500.0, 60, [(13750.0, 40)])]),
+    (
+        "Hansen Rørleggerservice AS",
+        "Drammen",
+        ("NO69 9710 0166 139", True),
+        [("invoice", 12500.0, 60, [(13750.0, 40)])],
+    ),
     ("Solberg Bygg AS", "Hamar", ("1207.18.60912", True), [("refund", 4800.0, 45, [])]),
-    ("Fjellstua Kafé AS", "Lillehammer", ("NO81 3000 3909 960", True), [("invoice", 2000.0, 70, [(1200.0, 50), (1000.0, 30)])]),
+    (
+        "Fjellstua Kafé AS",
+        "Lillehammer",
+        ("NO81 3000 3909 960", True),
+        [("invoice", 2000.0, 70, [(1200.0, 50), (1000.0, 30)])],
+    ),
     ("Havbris Sjømat AS", "Ålesund", ("NO17 6012 0308 249", True), [("refund_eur", 350.0, 50, [])]),
     ("Lillehammer Ski og Fritid AS", "Lillehammer", None, [("refund", 60.0, 40, [])]),
     # An account nobody has checked yet: the bank file leaves it out.
-    ("Vestland Elektro AS", "Bergen", ("NO05 8601 8219 931", False), [("refund", 3000.0, 35, []), ("invoice", 1200.0, 10, [])]),
+    (
+        "Vestland Elektro AS",
+        "Bergen",
+        ("NO05 8601 8219 931", False),
+        [("refund", 3000.0, 35, []), ("invoice", 1200.0, 10, [])],
+    ),
     ("Trondheim Trykk AS", "Trondheim", ("NO93 8601 1117 947", True), [("refund", 2150.0, 25, [])]),
 ]
 
@@ -139,7 +154,9 @@ def setup_bank_file(env, company):
     journal.write(
         {
             "bank_account_id": env["res.partner.bank"]
-            .create({"partner_id": company.partner_id.id, "acc_number": COMPANY_BANK_ACCOUNT, "allow_out_payment": True})
+            .create(
+                {"partner_id": company.partner_id.id, "acc_number": COMPANY_BANK_ACCOUNT, "allow_out_payment": True}
+            )
             .id,
             "outbound_payment_method_line_ids": [Command.create({"payment_method_id": method.id})],
         }
