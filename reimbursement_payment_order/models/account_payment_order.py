@@ -7,6 +7,20 @@ from odoo.tools import format_date
 class AccountPaymentOrder(models.Model):
     _inherit = "account.payment.order"
 
+    def post_and_reconcile(self):
+        # OCA reconciles each payment with its bills in a call of its own; an
+        # order of a reimbursement run holds thousands of them, and Odoo
+        # recomputes the reconciled documents' payment states at each call.
+        # The same reconciliations, in one plan.
+        self.payment_ids.action_post()
+        self.env["account.move.line"]._reconcile_plan(
+            [
+                payment.payment_line_ids.move_line_id
+                + payment.move_id.line_ids.filtered(lambda aml, p=payment: aml.account_id == p.destination_account_id)
+                for payment in self.payment_ids
+            ]
+        )
+
     def generated2uploaded(self):
         res = super().generated2uploaded()
         for order in self:

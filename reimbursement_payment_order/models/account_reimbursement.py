@@ -66,13 +66,13 @@ class AccountReimbursement(models.Model):
         )
         if not order:
             order = self.env["account.payment.order"].create({"payment_mode_id": mode.id})
-        vals_list = []
-        for line, bank in to_pay:
-            for item in line._get_payable_items():
-                vals = item._prepare_payment_line_vals(order)
-                vals.update(partner_bank_id=bank.id, communication=line._get_payment_communication())
-                vals_list.append(vals)
-        self.env["account.payment.line"].create(vals_list)
+        self.env["account.payment.line"].create(
+            [
+                line._prepare_payment_line_vals(order, item, bank)
+                for line, bank in to_pay
+                for item in line._get_payable_items()
+            ]
+        )
         paid_lines = self.env["account.reimbursement.line"].concat(*(line for line, _bank in to_pay))
         for run, run_lines in paid_lines.grouped("reimbursement_id").items():
             run._message_log(

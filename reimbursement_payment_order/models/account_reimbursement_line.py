@@ -42,6 +42,30 @@ class AccountReimbursementLine(models.Model):
             lambda aml: aml.account_id.account_type == "liability_payable" and not aml.reconciled
         )
 
+    def _prepare_payment_line_vals(self, order, item, bank):
+        """The payment line of ``order`` paying the open payable ``item`` of
+        this reimbursement's bill to ``bank``.
+
+        What OCA's ``account.move.line._prepare_payment_line_vals`` gives,
+        but for its communication, which costs a query per bill for a text
+        this line replaces with its own: built here, a run of thousands of
+        bills goes into an order in a few queries per bill.
+        """
+        self.ensure_one()
+        return {
+            "order_id": order.id,
+            "partner_id": item.partner_id.id,
+            "partner_bank_id": bank.id,
+            "move_line_id": item.id,
+            "communication": self._get_payment_communication(),
+            "communication_type": "normal",
+            "currency_id": item.currency_id.id,
+            # An outbound order pays the payable's open credit.
+            "amount_currency": -item.amount_residual_currency,
+            # Set when the order is confirmed.
+            "date": False,
+        }
+
     def _get_pending_payment_lines(self):
         """The payment lines of these reimbursements' bills in an order that
         is not cancelled."""

@@ -89,6 +89,8 @@ class TestPaymentFileNorway(PaymentOrderCommon):
                 ],
             )
             self.assertEqual(payment.move_id.state, "posted")
+            # Reconciled with its own bill, none other.
+            self.assertEqual(payment.reconciled_bill_ids, line.bill_id)
             self.assertEqual(line.bill_id.amount_residual, 0.0)
             self.assertIn(line.bill_id.payment_state, ("paid", "in_payment"))
             self.assertTrue(self._payable(line.bill_id).reconciled)

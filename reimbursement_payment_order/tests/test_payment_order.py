@@ -147,3 +147,25 @@ class TestReimbursementPaymentOrder(PaymentOrderCommon):
 
         self.assertEqual(order.payment_line_ids.move_line_id.move_id, self._line_of(run, self.trusted).bill_id)
         self.assertEqual(self._open_residual(other), -70.0)
+
+    def _measured_order(self, count, budget):
+        customers = self.env["res.partner"]
+        for index in range(count):
+            customer = self._customer_with_bank(f"Budget Customer {count}-{index}", f"NO{index:013d}", trusted=True)
+            self._credit_note(customer, 10.0 + index)
+            customers |= customer
+        run = self._reimburse(customers)
+        self.env.invalidate_all()
+        with self.assertQueryCount(budget):
+            self._order_of(run)
+            self.env.flush_all()
+        self.assertEqual(len(run.line_ids.bill_id.line_ids.payment_line_ids), count)
+
+    def test_query_budget(self):
+        """Measured on both series: 43 queries for a run of two bills, 51 for
+        six (two a bill), both put into the draft order that exists: one more
+        query per bill fails the second run."""
+        self._credit_note(self.trusted, 120.0)
+        self._order_of(self._reimburse(self.trusted))
+        self._measured_order(2, 46)
+        self._measured_order(6, 54)
