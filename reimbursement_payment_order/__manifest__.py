@@ -16,6 +16,7 @@
         "data/mail_template_data.xml",
         "views/res_config_settings_views.xml",
         "views/account_reimbursement_views.xml",
+        "views/account_payment_line_views.xml",
     ],
     "assets": {
         "web.assets_tests": [

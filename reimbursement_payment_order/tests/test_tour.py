@@ -27,11 +27,14 @@ class TestPaymentOrderTour(PaymentOrderCommon, HttpCase):
         )
         cls.fjord = cls._customer_with_bank("Tour Fjord AS", "NO69 9710 0166 139", trusted=True)
         cls.skog = cls._customer_with_bank("Tour Skog AS", "1207.18.60912", trusted=True)
+        # A reimbursement in euros: the order holds two currencies.
+        cls.euro = cls._customer_with_bank("Tour Euro GmbH", "DE89 3704 0044 0532 0130 00", trusted=True)
         cls._credit_note(cls.fjord, 1250.0)
         cls._credit_note(cls.skog, 480.0)
+        cls._credit_note(cls.euro, 200.0, currency=cls.eur)
 
     def test_accountant_pays_the_run_by_bank_file(self):
-        run = self._reimburse(self.fjord + self.skog)
+        run = self._reimburse(self.fjord + self.skog + self.euro)
 
         self.start_tour(
             f"/odoo/account.reimbursement/{run.id}",
@@ -42,7 +45,7 @@ class TestPaymentOrderTour(PaymentOrderCommon, HttpCase):
 
         order = run.payment_order_ids
         self.assertRecordValues(order, [{"state": "uploaded", "payment_mode_id": self.mode.id}])
-        self.assertRecordValues(run, [{"posted_bill_count": 2, "paid_bill_count": 2}])
+        self.assertRecordValues(run, [{"posted_bill_count": 3, "paid_bill_count": 3}])
         for line in run.line_ids:
             self.assertEqual(line.bill_id.amount_residual, 0.0)
             self.assertTrue(self._payable(line.bill_id).reconciled)
@@ -55,9 +58,9 @@ class TestPaymentOrderTour(PaymentOrderCommon, HttpCase):
         self.assertEqual(response.status_code, 200)
         self.assertEqual(response.content, base64.b64decode(attachment.datas))
         root = etree.fromstring(response.content)
-        self.assertEqual(self._find(root, ".//p:GrpHdr/p:NbOfTxs"), "2")
-        self.assertEqual(self._find(root, ".//p:GrpHdr/p:CtrlSum"), "1730.00")
+        self.assertEqual(self._find(root, ".//p:GrpHdr/p:NbOfTxs"), "3")
+        self.assertEqual(self._find(root, ".//p:GrpHdr/p:CtrlSum"), "1930.00")
         self.assertEqual(
             {tx["account"] or tx["iban"] for tx in self._transactions(root).values()},
-            {"NO6997100166139", "12071860912"},
+            {"NO6997100166139", "12071860912", "DE89370400440532013000"},
         )

@@ -13,7 +13,7 @@ import { downloadSteps } from "@reimbursement_addon/../tests/tours/utils/steps";
 registry.category("web_tour.tours").add("reimbursement_payment_order_tour", {
     steps: () => [
         {
-            content: "The run has two posted bills, none paid yet",
+            content: "The run has three posted bills, none paid yet",
             trigger: ".o_form_view .o_field_widget[name=paid_bill_count]:contains(0)",
         },
         {
@@ -24,6 +24,10 @@ registry.category("web_tour.tours").add("reimbursement_payment_order_tour", {
         {
             content: "The order pays each customer's one-time vendor",
             trigger: ".o_form_view .o_field_widget[name=payment_line_ids] .o_data_row:contains(Tour Fjord AS)",
+        },
+        {
+            content: "The reimbursement in euros is paid in euros",
+            trigger: ".o_form_view .o_field_widget[name=payment_line_ids] .o_data_row:contains(Tour Euro GmbH):contains(€)",
         },
         {
             content: "Each payment line names the run",
@@ -72,8 +76,8 @@ registry.category("web_tour.tours").add("reimbursement_payment_order_tour", {
             run: "click",
         },
         {
-            content: "The run shows both bills paid",
-            trigger: ".o_form_view .o_field_widget[name=paid_bill_count]:contains(2)",
+            content: "The run shows its three bills paid",
+            trigger: ".o_form_view .o_field_widget[name=paid_bill_count]:contains(3)",
         },
         {
             content: "The run's chatter says which order paid it",
