@@ -36,8 +36,8 @@ bench: ## benchmark a run over N customers (make bench N=10000 [NAIVE=0] [PHASES
 upgrade-test: ## a database of the previous release (18.0.1.0.0 on 18.0) upgraded with this code, then checked
 	@SERIES=$(SERIES) bash tools/dev.sh upgrade-test
 
-wheel: ## build dist/odoo_addon_reimbursement_addon-<series>.<version>-py3-none-any.whl with whool
+wheel: ## build dist/odoo_addon_<addon>-<series>.<version>-py3-none-any.whl of both addons with whool
 	@SERIES=$(SERIES) bash tools/dev.sh wheel
 
-wheel-test: ## install the wheel outside the repository, make one reimbursement with it
+wheel-test: ## install both wheels outside the repository, make one reimbursement with them
 	@SERIES=$(SERIES) bash tools/dev.sh wheel-test

@@ -421,33 +421,45 @@ cmd_upgrade_test() {
 # (make wheel-test) it is installed into an empty target beside the venv and
 # used from there: a database made with an addons path without this
 # repository, one reimbursement made in it.
+# make wheel: a wheel per addon (ADDONS) for the series, in dist/.
 cmd_wheel() {
     setup
+    local addon
+    WHEELS=()
+    for addon in "${ADDONS[@]}"; do
+        build_wheel "$addon"
+    done
+}
+
+build_wheel() {
+    local addon=$1 version stage wheel
     # Outside the repository: whool lists the files git tracks when it can.
-    local version stage
     stage=$(mktemp -d)
-    version=$(sed -n 's/^ *"version": "\([0-9]*\.[0-9]*\.[0-9]*\)",$/\1/p' "$ROOT/reimbursement_addon/__manifest__.py")
-    [ -n "$version" ] || die "the manifest's version is not x.y.z (series-less): see reimbursement_addon/__manifest__.py."
-    WHEEL="$ROOT/dist/odoo_addon_reimbursement_addon-$SERIES.$version-py3-none-any.whl"
-    rm -f "$WHEEL"
-    git -C "$ROOT" ls-files -z reimbursement_addon | xargs -0 tar -c -C "$ROOT" | tar -x -C "$stage"
-    sed -i "s/^\( *\"version\": \"\)$version\",$/\1$SERIES.$version\",/" "$stage/reimbursement_addon/__manifest__.py"
-    "$VENV/bin/pip" wheel --quiet --no-deps --no-build-isolation -w "$ROOT/dist" "$stage/reimbursement_addon" \
-        || { rm -rf "$stage"; die "building the wheel with whool failed (above)."; }
+    version=$(sed -n 's/^ *"version": "\([0-9]*\.[0-9]*\.[0-9]*\)",$/\1/p' "$ROOT/$addon/__manifest__.py")
+    [ -n "$version" ] || die "the manifest's version is not x.y.z (series-less): see $addon/__manifest__.py."
+    wheel="$ROOT/dist/odoo_addon_$addon-$SERIES.$version-py3-none-any.whl"
+    rm -f "$wheel"
+    git -C "$ROOT" ls-files -z "$addon" | xargs -0 tar -c -C "$ROOT" | tar -x -C "$stage"
+    sed -i "s/^\( *\"version\": \"\)$version\",$/\1$SERIES.$version\",/" "$stage/$addon/__manifest__.py"
+    "$VENV/bin/pip" wheel --quiet --no-deps --no-build-isolation -w "$ROOT/dist" "$stage/$addon" \
+        || { rm -rf "$stage"; die "building the wheel of $addon with whool failed (above)."; }
     rm -rf "$stage"
-    [ -f "$WHEEL" ] || die "whool built no $WHEEL: see dist/."
-    info "Built dist/$(basename "$WHEEL") ($(du -k "$WHEEL" | cut -f1) kB)"
+    [ -f "$wheel" ] || die "whool built no $wheel: see dist/."
+    info "Built dist/$(basename "$wheel") ($(du -k "$wheel" | cut -f1) kB)"
+    WHEELS+=("$wheel")
 }
 
 cmd_wheel_test() {
     cmd_wheel
     local target="$STATE/wheel-target-$SERIES" db=${WHEEL_DB:-reimbursement_wheel_${SERIES%%.*}}
     rm -rf "$target"
-    "$VENV/bin/pip" install --quiet --no-deps --target "$target" "$WHEEL" || die "installing the wheel into $target failed (above)."
+    "$VENV/bin/pip" install --quiet --no-deps --target "$target" "${WHEELS[@]}" \
+        || die "installing the wheels into $target failed (above)."
     sed "s|^addons_path = .*|addons_path = $ODOO_HOME/addons,$ODOO_HOME/odoo/addons|" "$CONF" >"$target.conf"
     trap 'dropdb --if-exists --force "'"$db"'" >/dev/null 2>&1 || true' EXIT
-    info "Installing the addon from the wheel (odoo.addons namespace, no repository on the addons path) in $db"
-    PYTHONPATH="$target" CONF="$target.conf" INITDB_CACHE=--no-cache create_db "$db" --no-demo
+    info "Installing both addons from their wheels (odoo.addons namespace, no repository on the addons path) in $db"
+    PYTHONPATH="$target" CONF="$target.conf" INITDB_CACHE=--no-cache MODULES=reimbursement_payment_order \
+        create_db "$db" --no-demo
     PYTHONPATH="$target" "$VENV/bin/python" "$ROOT/tools/release_checks.py" smoke -c "$target.conf" -d "$db" \
         --addon-under "$target"
 }

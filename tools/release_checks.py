@@ -258,19 +258,21 @@ def check(env, snapshot_path):
 
 
 def smoke(env, addon_under):
-    """One reimbursement with the addon loaded from under ``addon_under``."""
+    """One reimbursement with both addons loaded from under ``addon_under``."""
     checks = Checks()
-    path = odoo.modules.module.get_module_path("reimbursement_addon")
-    checks.equal(
-        "the addon is loaded from under", os.path.realpath(path).startswith(os.path.realpath(addon_under)), True
-    )
+    for addon in ("reimbursement_addon", "reimbursement_payment_order"):
+        path = odoo.modules.module.get_module_path(addon)
+        checks.equal(
+            f"{addon} is loaded from under", os.path.realpath(path).startswith(os.path.realpath(addon_under)), True
+        )
+        checks.equal(f"{addon} is installed", env["ir.module.module"]._get(addon).state, "installed")
     setup_company(env, 0.5, 0.4)
     customer = give_credit(env, "Wheel Customer", 88.0, False)
     line = reimburse(env, customer).line_ids
     checks.equal("run line", line.state, "done")
     checks.equal("bill", (line.bill_id.state, line.bill_id.amount_residual), ("posted", 88.0))
     checks.equal("customer's credit", open_residuals(env, customer)["company"], 0.0)
-    print(f"wheel: reimbursement_addon loaded from {path}; checks={checks.made} breaches={len(checks.breaches)}")
+    print(f"wheel: both addons loaded from under {addon_under}; checks={checks.made} breaches={len(checks.breaches)}")
     for breach in checks.breaches:
         print(f"BREACH: {breach}")
     return not checks.breaches
