@@ -114,7 +114,10 @@ class AccountReimbursement(models.Model):
             "account_payment_order.account_payment_order_outbound_action"
         )
         if len(orders) == 1:
-            action.update({"view_mode": "form,list", "views": False, "res_id": orders.id})
+            # Complete: it may be the next action of a notification, which
+            # the client runs as it is.
+            form_views = [(view_id, kind) for view_id, kind in action["views"] if kind == "form"]
+            action.update({"view_mode": "form", "views": form_views, "res_id": orders.id})
         else:
             action.update({"domain": [("id", "in", orders.ids)]})
         return action

@@ -39,7 +39,10 @@ class TestReimbursementPaymentOrder(PaymentOrderCommon):
         self.assertIn("not trusted for outgoing payments", message)
         self.assertIn("Customer Without Bank: the vendor Customer Without Bank (vendor) has no bank account", message)
         self.assertNotIn("Trusted Customer:", message)
-        order = self.env["account.payment.order"].browse(action["params"]["next"]["res_id"])
+        next_action = action["params"]["next"]
+        # The client runs it as it is: its views are complete.
+        self.assertEqual([kind for _view_id, kind in next_action["views"]], ["form"])
+        order = self.env["account.payment.order"].browse(next_action["res_id"])
         self.assertRecordValues(
             order, [{"state": "draft", "payment_mode_id": self.mode.id, "payment_type": "outbound"}]
         )

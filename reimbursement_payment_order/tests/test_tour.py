@@ -32,9 +32,12 @@ class TestPaymentOrderTour(PaymentOrderCommon, HttpCase):
         cls._credit_note(cls.fjord, 1250.0)
         cls._credit_note(cls.skog, 480.0)
         cls._credit_note(cls.euro, 200.0, currency=cls.eur)
+        # An account nobody trusted yet: left out, named in a notification.
+        cls.untrusted = cls._customer_with_bank("Tour Untrusted AS", "NO81 3000 3909 960", trusted=False)
+        cls._credit_note(cls.untrusted, 90.0)
 
     def test_accountant_pays_the_run_by_bank_file(self):
-        run = self._reimburse(self.fjord + self.skog + self.euro)
+        run = self._reimburse(self.fjord + self.skog + self.euro + self.untrusted)
 
         self.start_tour(
             f"/odoo/account.reimbursement/{run.id}",
@@ -45,8 +48,9 @@ class TestPaymentOrderTour(PaymentOrderCommon, HttpCase):
 
         order = run.payment_order_ids
         self.assertRecordValues(order, [{"state": "uploaded", "payment_mode_id": self.mode.id}])
-        self.assertRecordValues(run, [{"posted_bill_count": 3, "paid_bill_count": 3}])
-        for line in run.line_ids:
+        self.assertRecordValues(run, [{"posted_bill_count": 4, "paid_bill_count": 3}])
+        self.assertEqual(self._line_of(run, self.untrusted).bill_id.payment_state, "not_paid")
+        for line in run.line_ids - self._line_of(run, self.untrusted):
             self.assertEqual(line.bill_id.amount_residual, 0.0)
             self.assertTrue(self._payable(line.bill_id).reconciled)
         # The file the browser downloaded, as the accountant's session gets it.

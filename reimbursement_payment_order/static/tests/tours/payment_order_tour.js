@@ -13,12 +13,21 @@ import { downloadSteps } from "@reimbursement_addon/../tests/tours/utils/steps";
 registry.category("web_tour.tours").add("reimbursement_payment_order_tour", {
     steps: () => [
         {
-            content: "The run has three posted bills, none paid yet",
+            content: "The run has four posted bills, none paid yet",
             trigger: ".o_form_view .o_field_widget[name=paid_bill_count]:contains(0)",
         },
         {
             content: "Create Payment Order",
             trigger: ".o_form_view .o_statusbar_buttons button[name=action_create_payment_order]",
+            run: "click",
+        },
+        {
+            content: "The bill of the untrusted account is left out, and the notification says why",
+            trigger: ".o_notification:contains(Tour Untrusted AS):contains(not trusted for outgoing payments)",
+        },
+        {
+            content: "Close the notification",
+            trigger: ".o_notification:contains(Tour Untrusted AS) .o_notification_close",
             run: "click",
         },
         {
@@ -76,7 +85,7 @@ registry.category("web_tour.tours").add("reimbursement_payment_order_tour", {
             run: "click",
         },
         {
-            content: "The run shows its three bills paid",
+            content: "The run shows three bills paid, the fourth left out",
             trigger: ".o_form_view .o_field_widget[name=paid_bill_count]:contains(3)",
         },
         {
