@@ -10,6 +10,7 @@
 #   tools/dev.sh screenshots  README screenshots of the running demo (make run)
 #   tools/dev.sh screenshots-background  a large run from the browser (make run DEMO_CUSTOMERS=10000)
 #   tools/dev.sh bench        benchmark (N=customers, default 2000), not part of test
+#   tools/dev.sh bench-payment-order  each click of paying a run by bank file timed (N=customers)
 #   tools/dev.sh faults       fault test: a background run survives SIGKILL (N=3000)
 #   tools/dev.sh upgrade-test a database of the previous release upgraded with this code
 #   tools/dev.sh wheel        dist/odoo_addon_reimbursement_addon-<series>.<version>-py3-none-any.whl (whool)
@@ -365,6 +366,22 @@ cmd_bench() {
     "$VENV/bin/python" "$ROOT/tools/bench.py" measure -c "$CONF" -d "$db" -n "$count" "${options[@]}"
 }
 
+# Benchmark of paying a run by bank file: a fresh database with N customers
+# (default 2000) with trusted bank accounts, their run, then each click of
+# OCA's payment order flow timed.
+cmd_bench_payment_order() {
+    setup
+    local count=${N:-2000} db=${BENCH_DB:-reimbursement_bench_payment_order}
+    case $count in '' | *[!0-9]*) die "N must be a number of customers, e.g. make bench-payment-order N=1000." ;; esac
+    trap 'dropdb --if-exists --force "'"$db"'" >/dev/null 2>&1 || true' EXIT
+    info "Creating the benchmark database $db with the payment orders"
+    MODULES=reimbursement_payment_order create_db "$db" --no-demo
+    info "Building $count customers with credit balances"
+    "$VENV/bin/python" "$ROOT/tools/bench.py" build -c "$CONF" -d "$db" -n "$count"
+    info "Paying their run by bank file (rolled back)"
+    "$VENV/bin/python" "$ROOT/tools/bench_payment_order.py" -c "$CONF" -d "$db"
+}
+
 # Fault test: a background run, its Odoo server killed with SIGKILL mid-run,
 # restarted; the run must finish with every credit reimbursed exactly once.
 cmd_faults() {
@@ -547,9 +564,10 @@ case "${1:-}" in
     screenshots) cmd_screenshots ;;
     screenshots-background) cmd_screenshots_background ;;
     bench) cmd_bench ;;
+    bench-payment-order) cmd_bench_payment_order ;;
     faults) cmd_faults ;;
     upgrade-test) cmd_upgrade_test ;;
     wheel) cmd_wheel ;;
     wheel-test) cmd_wheel_test ;;
-    *) die "usage: tools/dev.sh setup|run|serve|test|lint|i18n|screenshots|screenshots-background|bench|faults|upgrade-test|wheel|wheel-test" ;;
+    *) die "usage: tools/dev.sh setup|run|serve|test|lint|i18n|screenshots|screenshots-background|bench|bench-payment-order|faults|upgrade-test|wheel|wheel-test" ;;
 esac
