@@ -2,8 +2,9 @@
 // the wizard with its preview, the run it makes, and page 1 of the
 // Reimbursement report printed from the run; then the run and the report
 // again in Norwegian Bokmål; then the monthly routine of the Norwegian
-// company (a proposal, its proof, the run approved by a second accountant)
-// and the remittance advice e-mails, in English and Norwegian.
+// company (a proposal, its proof, the run approved by a second accountant,
+// its payment order and the run paid by bank file) and the e-mails the
+// customers get, in English and Norwegian.
 //
 //   node tools/screenshots.mjs [base URL] [output folder]
 //
@@ -111,22 +112,45 @@ await page.waitForSelector(".o_form_view .o_field_widget[name=approved_by_id]");
 await settle(page);
 await page.screenshot({ path: `${out}/approved_nb.png` });
 
+// ... then pays it by bank file: the run's bills in a payment order, the
+// bill of the untrusted account left out and named, OCA's credit transfer
+// file generated and uploaded, and the run with its bills paid.
+await page.click(".o_form_view .o_statusbar_buttons button[name=action_create_payment_order]");
+await page.waitForSelector(".o_form_view .o_field_widget[name=payment_line_ids] .o_data_row");
+await page.waitForSelector(".o_notification");
+await settle(page);
+await page.screenshot({ path: `${out}/payment_order_nb.png` });
+await page.click(".o_notification .o_notification_close");
+await page.click(".o_form_view .o_statusbar_buttons button[name=draft2open]");
+await page.click(".o_form_view .o_statusbar_buttons button[name=open2generated]");
+await page.waitForSelector(".o_form_view .o_field_widget[name=datas] a.o_form_uri");
+await page.click('.o_breadcrumb .breadcrumb-item a:has-text("PAY")');
+await page.click(".o_form_view .o_statusbar_buttons button[name=generated2uploaded]");
+await page.waitForSelector(".o_form_view .o_statusbar_buttons button[name=action_uploaded_cancel]");
+await page.click('.o_breadcrumb .breadcrumb-item a:has-text("REIMB")');
+await page.waitForSelector(".o-mail-Message:has-text('PAY')");
+await settle(page);
+await page.screenshot({ path: `${out}/run_paid_nb.png` });
+
 // The remittance advice the customers get by e-mail, as queued in Odoo's
-// mail queue: an English customer of the first run, a Norwegian one of this.
+// mail queue: an English customer of the first run, a Norwegian one of this,
+// and the same Norwegian customer's payment advice once the file is uploaded.
 page = await login("admin");
-for (const [customer, png] of [
-    ["Oslo Design Studio AS", "advice.png"],
-    ["Trondheim Trykk AS", "advice_nb.png"],
+for (const [customer, subject, png] of [
+    ["Oslo Design Studio AS", "reimbursement of your credit balance", "advice.png"],
+    ["Trondheim Trykk AS", "tilbakebetaling av deres kreditsaldo", "advice_nb.png"],
+    ["Trondheim Trykk AS", "tilbakebetalingen er på vei", "payment_advice_nb.png"],
 ]) {
     const [mail] = await rpc(page, "mail.mail", "search_read", [
         [
             ["model", "=", "account.reimbursement.line"],
             ["body_html", "ilike", customer],
+            ["subject", "ilike", subject],
         ],
         ["subject", "email_from", "body_html"],
     ]);
     if (!mail) {
-        throw new Error(`no remittance advice was queued for ${customer}`);
+        throw new Error(`no e-mail "${subject}" was queued for ${customer}`);
     }
     const mailPage = await browser.newPage({ viewport: { width: 900, height: 300 } });
     await mailPage.setContent(
@@ -141,7 +165,8 @@ for (const [customer, png] of [
 await browser.close();
 console.log(
     `screenshots written to ${out}: wizard.png wizard_preview.png wizard_preview_unticked.png run.png nothing_to_reimburse.png report.png run_nb.png report_nb.png ` +
-        "proposal_nb.png proof_nb.png approved_nb.png advice.png advice_nb.png"
+        "proposal_nb.png proof_nb.png approved_nb.png payment_order_nb.png run_paid_nb.png advice.png advice_nb.png " +
+        "payment_advice_nb.png"
 );
 
 // A page of a new browser session (the login page of a browser that knows
