@@ -185,12 +185,7 @@ class AccountReimbursementLine(models.Model):
         move = item.move_id
         if move.is_invoice(include_receipts=True):
             return self.env._("credit note %(number)s", number=move.name)
-        reference = (
-            move.origin_payment_id.memo
-            or move.origin_payment_id.payment_reference
-            or move.statement_line_id.payment_ref
-            or move.ref
-        )
+        reference = self._get_customer_reference(move)
         values = {
             "date": format_date(self.env, item.date),
             "amount": item.currency_id.format(abs(item.amount_currency)),
@@ -199,6 +194,18 @@ class AccountReimbursementLine(models.Model):
         if reference:
             return self.env._("your payment of %(amount)s on %(date)s (reference %(reference)s)", **values)
         return self.env._("your payment of %(amount)s on %(date)s", **values)
+
+    @api.model
+    def _get_customer_reference(self, move):
+        """The customer's own reference of a payment (or of any entry that is
+        not an invoice): the payment's memo or reference, the bank statement
+        line's label, the entry's reference; False when it has none."""
+        return (
+            move.origin_payment_id.memo
+            or move.origin_payment_id.payment_reference
+            or move.statement_line_id.payment_ref
+            or move.ref
+        )
 
     def _get_report_base_filename(self):
         self.ensure_one()

@@ -146,7 +146,7 @@ class AccountReimbursementLine(models.Model):
         do not fit are counted ("+2")."""
         self.ensure_one()
         credit_items = self.source_line_ids.filtered(lambda item: item.balance < 0).sorted(lambda i: (i.date, i.id))
-        documents = list(dict.fromkeys(credit_items.move_id.mapped("name")))
+        documents = list(dict.fromkeys(self._get_remittance_reference(item) for item in credit_items))
         communication = self.reimbursement_id.name
         for index, document in enumerate(documents):
             rest = len(documents) - index - 1
@@ -155,3 +155,13 @@ class AccountReimbursementLine(models.Model):
                 return f"{communication} +{len(documents) - index}"
             communication = f"{communication} {document}"
         return communication
+
+    def _get_remittance_reference(self, item):
+        """A credit as the customer's bank statement names it: a credit note
+        by its number, a payment by the customer's own reference, else by its
+        date; never by Odoo's internal entry number, which means nothing to
+        the customer."""
+        move = item.move_id
+        if move.is_invoice(include_receipts=True):
+            return move.name
+        return self._get_customer_reference(move) or fields.Date.to_string(item.date)

@@ -106,6 +106,22 @@ class TestReimbursementPaymentOrder(PaymentOrderCommon):
         self.assertEqual(shown, documents[: len(shown)])
         self.assertEqual(communication.split()[-1], f"+{len(documents) - len(shown)}")
 
+    def test_communication_names_payments_by_the_customers_reference(self):
+        """A credit note by its number, an overpayment by the customer's
+        reference (the invoice it paid), a credit without reference by its
+        date: never Odoo's internal entry numbers."""
+        invoice = self._invoice(self.trusted, 1000.0)
+        payment = self._pay(invoice, 1250.0, date="2019-02-01")
+        credit_note = self._credit_note(self.trusted, 40.0, date="2019-01-20")
+        entry = self._entry(self.trusted, self.receivable, -30.0, date="2019-03-05")
+        run = self._reimburse(self.trusted)
+
+        communication = run.line_ids._get_payment_communication()
+
+        self.assertEqual(communication, f"{run.name} {credit_note.name} {payment.memo} 2019-03-05")
+        self.assertNotIn(payment.move_id.name, communication)
+        self.assertNotIn(entry.name, communication)
+
     def test_bill_in_order_cannot_be_cancelled(self):
         self._credit_note(self.trusted, 120.0)
         run = self._reimburse(self.trusted)
