@@ -68,8 +68,11 @@ class AccountReimbursementLine(models.Model):
 
     def _get_pending_payment_lines(self):
         """The payment lines of these reimbursements' bills in an order that
-        is not cancelled."""
-        return self.bill_id.line_ids.payment_line_ids.filtered(lambda pline: pline.order_id.state != "cancel")
+        has not paid them yet (neither cancelled nor uploaded: an uploaded
+        order's bills are paid)."""
+        return self.bill_id.line_ids.payment_line_ids.filtered(
+            lambda pline: pline.order_id.state not in ("cancel", "uploaded")
+        )
 
     def _check_cancellable(self):
         for line in self:

@@ -1,3 +1,4 @@
+from odoo.exceptions import UserError
 from odoo.tests import tagged
 
 from .common import PaymentOrderCommon
@@ -98,6 +99,10 @@ class TestPaymentFileNorway(PaymentOrderCommon):
             runs, [{"posted_bill_count": 2, "paid_bill_count": 2}, {"posted_bill_count": 2, "paid_bill_count": 2}]
         )
         self.assertEqual(order.state, "uploaded")
+        # Paid: undoing the payment comes first, not removing a line from an
+        # order that can no longer change.
+        with self.assertRaisesRegex(UserError, "is paid, partly paid or no longer posted"):
+            runs.line_ids[0].action_cancel()
         self.assertIn("2 reimbursement(s) paid by the payment order", runs[0].message_ids[0].body)
 
 
