@@ -2,7 +2,6 @@ import json
 import logging
 import textwrap
 import time
-import weakref
 from collections import defaultdict
 
 import psycopg2
@@ -12,7 +11,7 @@ from psycopg2.errors import LockNotAvailable
 from odoo import Command, api, fields, models
 from odoo.exceptions import UserError
 from odoo.service.model import PG_CONCURRENCY_EXCEPTIONS_TO_RETRY
-from odoo.tools import SQL, config, format_date, split_every
+from odoo.tools import SQL, format_date, split_every
 from odoo.tools.safe_eval import safe_eval
 
 from .. import series
@@ -35,22 +34,8 @@ BATCH_SIZE = 500
 # Background batches are sized from the speed measured so far, between these.
 BACKGROUND_BATCH_MIN = 20
 BACKGROUND_BATCH_MAX = BATCH_SIZE
-# Odoo's cron runner calls a job that reports progress several times in a
-# row, on one cursor and under one time limit (a window): the window's one
-# posting call uses at most this share of each limit.
-CRON_WINDOW_SHARE = 0.5
-# The cursors of the runner's windows that have had their posting call. A
-# window's calls share its cursor, which lives as long as the window (its
-# cache is cleared at each commit, so it cannot tell).
-WINDOWS_POSTED = weakref.WeakSet()
-# Odoo's default limit_time_real, for a server started without any limit.
-DEFAULT_TIME_LIMIT = 120
 # How long a run waits for the lock that refreshing the statistics takes.
 STATISTICS_LOCK_TIMEOUT = "100ms"
-# The bus notification of a background batch posted, and who receives it:
-# the groups that may read runs (see _send_progress()).
-PROGRESS_NOTIFICATION = "account.reimbursement/progress"
-PROGRESS_GROUPS = ("account.group_account_invoice", "account.group_account_readonly")
 # Context key under which the engine changes runs and lines (see write()).
 ENGINE = "reimbursement_engine"
 
@@ -74,7 +59,8 @@ def check_engine_write(records, vals):
 class AccountReimbursement(models.Model):
     _name = "account.reimbursement"
     _description = "Customer Reimbursement Run"
-    _inherit = ["mail.thread", "mail.activity.mixin"]
+    _inherit = ["mail.thread", "mail.activity.mixin", "reimbursement.background.mixin"]
+    _background_cron = "reimbursement_addon.ir_cron_post_reimbursements"
     _order = "date desc, id desc"
     _check_company_auto = True
 
@@ -1030,90 +1016,23 @@ class AccountReimbursement(models.Model):
                 )
             )
         )
-        self.env.ref("reimbursement_addon.ir_cron_post_reimbursements")._trigger()
+        self._trigger_background_job()
 
     @api.model
     def _cron_post_reimbursements(self):
         """Post the runs in ``posting``, a batch at a time, each batch in a
-        transaction of its own (all or nothing per batch), for as long as
-        the window's share of Odoo's time limits allows; then report the
-        progress and call the job again for what is left. Called with
-        nothing to post, it does nothing.
+        transaction of its own, within Odoo's time limits (see
+        ``_cron_run_background_batches()``)."""
+        self._cron_run_background_batches()
 
-        Odoo's cron runner calls a job that reports progress and has work
-        left again at once, on the same cursor and under the same time
-        limits (18.0 up to 10 times, 19.0 at least 10 times and 10 seconds):
-        a window. Its first call posts for the whole window's budget, in
-        batches as large as those of a run posted in the request; the next
-        call of that window posts nothing and reports no progress, which
-        ends the window, and the trigger starts the next one."""
-        window_posted = self.env.cr in WINDOWS_POSTED
-        real_budget, cpu_budget = self._get_cron_window_budget()
-        started, cpu_started = time.monotonic(), time.process_time()
-        done = 0
-        waiting = False
-        while not window_posted and (run := self._lock_next_posting_run()):
-            batch_started, batch_cpu_started = time.monotonic(), time.process_time()
-            posted = run._post_background_batch()
-            if posted is None:
-                # A concurrent transaction holds the batch's items: later.
-                self.env.cr.rollback()
-                waiting = True
-                break
-            done += posted
-            # Each batch is kept whatever happens to the next one: that is what
-            # lets a run of any size finish, across calls and server restarts.
-            series.commit_progress(self.env, posted, done, self._count_lines_to_post())
-            # Another batch only if one like this one still fits in the budget.
-            now, cpu = time.monotonic(), time.process_time()
-            if (
-                now - started + (now - batch_started) > real_budget
-                or cpu - cpu_started + (cpu - batch_cpu_started) > cpu_budget
-            ):
-                break
-        if done:
-            WINDOWS_POSTED.add(self.env.cr)
-        remaining = self._count_lines_to_post()
-        series.commit_progress(self.env, 0, done, remaining)
-        if remaining and (done or waiting or window_posted):
-            self.env.ref("reimbursement_addon.ir_cron_post_reimbursements")._trigger()
+    def _get_background_condition(self):
+        return SQL("state = 'posting'")
 
     @api.model
-    def _get_cron_window_budget(self):
-        """(real seconds, CPU seconds) the posting call of a window of the
-        background job may post for: CRON_WINDOW_SHARE of Odoo's real-time
-        limit of cron jobs and, in multi-worker mode, of its CPU-time limit."""
-        real = config["limit_time_real_cron"] if config["limit_time_real_cron"] > 0 else config["limit_time_real"]
-        real = real if real and real > 0 else DEFAULT_TIME_LIMIT
-        cpu = config["limit_time_cpu"] if config["limit_time_cpu"] and config["limit_time_cpu"] > 0 else real
-        return real * CRON_WINDOW_SHARE, cpu * CRON_WINDOW_SHARE
-
-    @api.model
-    def _count_lines_to_post(self):
+    def _count_background_remaining(self):
         return self.env["account.reimbursement.line"].search_count(
             [("state", "=", "draft"), ("reimbursement_id.state", "=", "posting")]
         )
-
-    @api.model
-    def _lock_next_posting_run(self):
-        """The oldest run in ``posting`` that no other worker is posting,
-        locked until the end of the transaction; empty when there is none."""
-        try:
-            with self.env.cr.savepoint(flush=False):
-                self.env.cr.execute(
-                    SQL(
-                        "SELECT id FROM account_reimbursement WHERE state = 'posting' "
-                        "ORDER BY id LIMIT 1 FOR NO KEY UPDATE SKIP LOCKED"
-                    )
-                )
-                row = self.env.cr.fetchone()
-        except PG_CONCURRENCY_EXCEPTIONS_TO_RETRY:
-            # Another worker committed a batch of it since this transaction
-            # began: it is on it.
-            return self.browse()
-        # What this worker cached may predate the batches another one posted.
-        self.env.invalidate_all()
-        return self.browse(row[0]) if row else self.browse()
 
     def _get_background_batch(self):
         """The next draft lines to post: as many as the speed measured so far
@@ -1125,7 +1044,7 @@ class AccountReimbursement(models.Model):
             [("reimbursement_id", "=", self.id), ("state", "=", "draft")], order="id", limit=size
         )
 
-    def _post_background_batch(self):
+    def _run_background_batch(self):
         """Post the next batch of this run (locked by the caller) as the user
         who started the posting. A batch that fails marks the run failed and
         tells that user; so does the end of the run.
@@ -1144,9 +1063,9 @@ class AccountReimbursement(models.Model):
                 run._post_batch(batch)
         except PG_CONCURRENCY_EXCEPTIONS_TO_RETRY:
             return None
-        except Exception as exc:  # whatever stops a batch fails the run, with its cause
-            run._fail_posting(batch, exc)
-            run._send_progress()
+        except Exception:  # whatever stops a batch fails the run, with its cause
+            run._fail_posting(batch)
+            run._send_background_progress(run.state, run.progress_done, run.progress_total)
             return len(batch)
         elapsed = time.process_time() - started
         run.with_context(**{ENGINE: True}).posting_rate = len(batch) / elapsed if elapsed else BACKGROUND_BATCH_MAX
@@ -1158,7 +1077,7 @@ class AccountReimbursement(models.Model):
             # The statistics see the run's documents as they grow (each time
             # their number doubles), not only those of its first small batch.
             run._refresh_statistics()
-        run._send_progress()
+        run._send_background_progress(run.state, run.progress_done, run.progress_total)
         return len(batch)
 
     def _has_lines_to_post(self):
@@ -1169,33 +1088,26 @@ class AccountReimbursement(models.Model):
             )
         )
 
-    def _fail_posting(self, batch, exc):
-        """``batch`` raised ``exc`` and was rolled back: post its lines one
+    def _fail_posting(self, batch):
+        """``batch`` failed and was rolled back: post its lines one
         at a time up to the one that fails, so that the error names its
         customer, then mark the run failed. The lines before it stay posted,
         as do the batches before; posting the run again goes on from there."""
         self.ensure_one()
-        failing, error = batch[:1], exc
-        for line in batch:
-            try:
-                with self.env.cr.savepoint():
-                    self._post_batch(line)
-            except Exception as line_exc:  # the failure being looked for
-                failing, error = line, line_exc
-                break
-        else:
+        failure = self._find_failing_item(batch, self._post_batch)
+        if not failure:
             return  # Each line posts alone: the run goes on.
+        failing, error = failure
         _logger.warning(
             "Customer reimbursement %s failed at %s", self.name, failing.customer_id.display_name, exc_info=error
         )
-        cause = error.args[0] if isinstance(error, UserError) else f"{type(error).__name__}: {error}"
         self.with_context(**{ENGINE: True}).write(
             {
                 "state": "failed",
                 "error_message": self.env._(
                     "The reimbursement of %(customer)s failed: %(cause)s",
                     customer=failing.customer_id.display_name,
-                    cause=cause,
+                    cause=self._format_error(error),
                 ),
             }
         )
@@ -1211,22 +1123,6 @@ class AccountReimbursement(models.Model):
             )
         )
         self._notify_posting_user()
-
-    def _send_progress(self):
-        """Tell the web clients how far this run's posting is, through Odoo's
-        bus, once the batch is committed: a form showing the run reloads it,
-        so that its progress bar moves and it shows Done without a reload by
-        the user. Sent to the accounting groups that may read runs; the
-        message holds no more than the run's id, state and counts."""
-        self.ensure_one()
-        payload = {
-            "id": self.id,
-            "state": self.state,
-            "progress_done": self.progress_done,
-            "progress_total": self.progress_total,
-        }
-        for xmlid in PROGRESS_GROUPS:
-            self.env["bus.bus"]._sendone(self.env.ref(xmlid), PROGRESS_NOTIFICATION, payload)
 
     def _notify_posting_user(self):
         """Tell the user who started the posting, in the web client, that the

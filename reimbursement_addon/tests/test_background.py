@@ -1,30 +1,24 @@
-import json
 from unittest.mock import patch
 
-from odoo import api
 from odoo.tests import tagged
 
 from .. import series
-from ..models import account_reimbursement
+from ..models import account_reimbursement, reimbursement_background_mixin
+from .background import BackgroundJobCase
 from .common import ReimbursementCommon
 
 
 @tagged("post_install", "-at_install")
-class TestBackgroundPosting(ReimbursementCommon):
+class TestBackgroundPosting(BackgroundJobCase, ReimbursementCommon):
     """Runs over the background threshold, posted by the cron job a batch
-    at a time, each batch committed on its own.
+    at a time, each batch committed on its own."""
 
-    The job is called as Odoo's cron runner calls it: in a transaction of its
-    own, with a progress record in its context. In a test that transaction
-    is a test cursor, whose commits and rollbacks are savepoints of the
-    test's transaction.
-    """
+    cron_xmlid = "reimbursement_addon.ir_cron_post_reimbursements"
 
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
         cls.company.reimbursement_background_threshold = 0
-        cls.cron = cls.env.ref("reimbursement_addon.ir_cron_post_reimbursements")
         cls.customers = cls.env["res.partner"]
         for index in range(5):
             customer = cls._customer(f"Background {index}")
@@ -33,72 +27,29 @@ class TestBackgroundPosting(ReimbursementCommon):
 
     def setUp(self):
         super().setUp()
-        # The job's transaction: a test cursor on this test's one, as HttpCase
-        # gives its server.
-        series.enter_registry_test_mode(self)
         # Batches of two lines, one batch per call of the job.
-        for name, value in (("BACKGROUND_BATCH_MIN", 2), ("BACKGROUND_BATCH_MAX", 2), ("CRON_WINDOW_SHARE", 0)):
-            patcher = patch.object(account_reimbursement, name, value)
+        for module, name, value in (
+            (account_reimbursement, "BACKGROUND_BATCH_MIN", 2),
+            (account_reimbursement, "BACKGROUND_BATCH_MAX", 2),
+            (reimbursement_background_mixin, "CRON_WINDOW_SHARE", 0),
+        ):
+            patcher = patch.object(module, name, value)
             patcher.start()
             self.addCleanup(patcher.stop)
-
-    def _run_cron(self):
-        """One call of the background job; returns its progress record's
-        figures."""
-        return self._run_window(1)[0]
-
-    def _run_window(self, calls):
-        """``calls`` calls of the background job in a row on one cursor, as
-        the cron runner makes them; returns each one's progress figures."""
-        self.env.flush_all()
-        figures = []
-        with self.registry.cursor() as cr:
-            # The context of a call by the cron runner.
-            env = api.Environment(cr, self.cron.user_id.id, {"cron_id": self.cron.id})
-            for _call in range(calls):
-                cron, progress = env["ir.cron"].browse(self.cron.id)._add_progress()
-                cron.env["account.reimbursement"]._cron_post_reimbursements()
-                figures.append({"done": progress.done, "remaining": progress.remaining})
-        self.env.invalidate_all()
-        return figures
-
-    def _triggers(self):
-        return self.env["ir.cron.trigger"].search([("cron_id", "=", self.cron.id)])
-
-    def _notifications(self, user):
-        messages = self.env["bus.bus"].sudo().search([("channel", "like", f'"res.partner",{user.partner_id.id}]')])
-        return [
-            payload["payload"]
-            for payload in (json.loads(message.message) for message in messages)
-            if payload["type"] == "account_notification"
-        ]
-
-    def _progress_messages(self):
-        """The progress notifications on the bus, per accounting group."""
-        messages = self.env["bus.bus"].sudo().search([], order="id")
-        progress = []
-        for message in messages:
-            payload = json.loads(message.message)
-            if payload["type"] == "account.reimbursement/progress":
-                progress.append((json.loads(message.channel)[1:], payload["payload"]))
-        return progress
 
     def test_each_batch_tells_the_open_forms_its_progress(self):
         """After each committed batch, the accounting groups hear how far the
         run is (a form showing it reloads it: the tour checks the browser)."""
         run = self._reimburse(self.customers)
         self.env["bus.bus"].sudo().search([]).unlink()
-        groups = [
-            ["res.groups", self.env.ref(xmlid).id]
-            for xmlid in ("account.group_account_invoice", "account.group_account_readonly")
-        ]
+        groups = self._progress_groups()
 
         self._run_cron()
         self._run_cron()
         self._run_cron()
 
         expected = [
-            {"id": run.id, "state": state, "progress_done": done, "progress_total": 5}
+            {"model": "account.reimbursement", "id": run.id, "state": state, "progress_done": done, "progress_total": 5}
             for state, done in (("posting", 2), ("posting", 4), ("done", 5))
         ]
         self.assertEqual(self._progress_messages(), [(group, payload) for payload in expected for group in groups])

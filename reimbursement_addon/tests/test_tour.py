@@ -7,7 +7,7 @@ from odoo.tests import HttpCase, tagged
 from odoo.addons.bus.models.bus import channel_with_db, dispatch, hashable
 from odoo.addons.bus.websocket import WebsocketConnectionHandler
 
-from ..models import account_reimbursement
+from ..models import account_reimbursement, reimbursement_background_mixin
 from .common import ReimbursementCommon
 
 
@@ -159,8 +159,12 @@ class TestReimbursementProgressTour(ReimbursementCommon, HttpCase):
     def setUp(self):
         super().setUp()
         # One line per batch, one batch per call of the job: three steps.
-        for name, value in (("BACKGROUND_BATCH_MIN", 1), ("BACKGROUND_BATCH_MAX", 1), ("CRON_WINDOW_SHARE", 0)):
-            self.startPatcher(patch.object(account_reimbursement, name, value))
+        for module, name, value in (
+            (account_reimbursement, "BACKGROUND_BATCH_MIN", 1),
+            (account_reimbursement, "BACKGROUND_BATCH_MAX", 1),
+            (reimbursement_background_mixin, "CRON_WINDOW_SHARE", 0),
+        ):
+            self.startPatcher(patch.object(module, name, value))
 
     @staticmethod
     def _dispatch_bus_while(stop, channels):
@@ -179,7 +183,7 @@ class TestReimbursementProgressTour(ReimbursementCommon, HttpCase):
 
         channels = [
             hashable(channel_with_db(self.registry.db_name, self.env.ref(xmlid)))
-            for xmlid in account_reimbursement.PROGRESS_GROUPS
+            for xmlid in reimbursement_background_mixin.PROGRESS_GROUPS
         ]
         stop = threading.Event()
         dispatcher = threading.Thread(target=self._dispatch_bus_while, args=(stop, channels), daemon=True)

@@ -9,9 +9,10 @@ import { ProgressBarField, progressBarField } from "@web/views/fields/progress_b
 const PROGRESS_NOTIFICATION = "account.reimbursement/progress";
 
 /**
- * The progress bar of a run being posted in the background: each batch the
- * server commits reloads the run shown, so that the bar moves, and the run
- * shows Done (or Failed) without a reload by the user.
+ * The progress bar of work done in the background (a run being posted, a
+ * payment order's payments being posted): each batch the server commits
+ * reloads the record shown, so that the bar moves, and the record shows the
+ * end (or the failure) without a reload by the user.
  */
 export class ReimbursementProgressField extends ProgressBarField {
     setup() {
@@ -19,7 +20,7 @@ export class ReimbursementProgressField extends ProgressBarField {
         const busService = useService("bus_service");
         const onProgress = (payload) => {
             const record = this.props.record;
-            if (payload.id === record.resId && !record.dirty) {
+            if (payload.model === record.resModel && payload.id === record.resId && !record.dirty) {
                 record.load();
             }
         };
