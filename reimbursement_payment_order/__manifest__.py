@@ -13,10 +13,12 @@
     "license": "LGPL-3",
     "depends": ["reimbursement_addon", "account_banking_sepa_credit_transfer"],
     "data": [
+        "data/ir_cron_data.xml",
         "data/mail_template_data.xml",
         "views/res_config_settings_views.xml",
         "views/account_reimbursement_views.xml",
         "views/account_payment_line_views.xml",
+        "views/account_payment_order_views.xml",
     ],
     "assets": {
         "web.assets_tests": [

@@ -1,31 +1,271 @@
-from markupsafe import Markup
+import logging
 
-from odoo import models
-from odoo.tools import format_date
+from markupsafe import Markup, escape
+
+from odoo import api, fields, models
+from odoo.exceptions import UserError
+from odoo.service.model import PG_CONCURRENCY_EXCEPTIONS_TO_RETRY
+from odoo.tools import SQL, format_date
+
+_logger = logging.getLogger(__name__)
+
+# Payments posted and reconciled per batch in the background.
+UPLOAD_BATCH_SIZE = 100
 
 
 class AccountPaymentOrder(models.Model):
-    _inherit = "account.payment.order"
+    _name = "account.payment.order"
+    _inherit = ["account.payment.order", "reimbursement.background.mixin"]
+    _background_cron = "reimbursement_payment_order.ir_cron_post_payment_orders"
+
+    upload_state = fields.Selection(
+        selection=[("posting", "Posting in the Background"), ("failed", "Posting Failed")],
+        readonly=True,
+        copy=False,
+        help="An order holding more reimbursements than the company's background threshold posts its "
+        "payments in the background once its file is uploaded, batch by batch; it is File Uploaded when "
+        "they are all posted.",
+    )
+    upload_progress_done = fields.Integer(string="Payments Posted", readonly=True, copy=False)
+    upload_progress_total = fields.Integer(string="Payments to Post", readonly=True, copy=False)
+    upload_error_message = fields.Text(readonly=True, copy=False)
+    upload_user_id = fields.Many2one(
+        comodel_name="res.users",
+        string="Upload Confirmed By",
+        readonly=True,
+        copy=False,
+        help="Who said the file was uploaded: the payments are posted in the background as this user.",
+    )
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_except_posting_in_background(self):
+        if self.filtered(lambda order: order.upload_state == "posting"):
+            raise UserError(self.env._("A payment order whose payments are being posted cannot be deleted."))
+
+    def action_cancel(self):
+        if self.filtered(lambda order: order.upload_state == "posting"):
+            raise UserError(
+                self.env._(
+                    "The payments of this order are being posted in the background. Wait until they are, "
+                    "then cancel the order if you must."
+                )
+            )
+        self.write({"upload_state": False, "upload_error_message": False})
+        return super().action_cancel()
+
+    def generated2uploaded(self):
+        """The file is uploaded to the bank: post the order's payments and
+        reconcile them with the bills, in the call for an order of at most
+        the company's background threshold of payments, else in the
+        background (and so for an order whose background posting failed:
+        this goes on with the payments still in draft)."""
+        if self.filtered(lambda order: order.upload_state == "posting"):
+            raise UserError(self.env._("The payments of this order are already being posted in the background."))
+        background = self.filtered(lambda order: order._must_upload_in_background())
+        for order in background:
+            order._start_background_upload()
+        in_request = self - background
+        if in_request:
+            super(AccountPaymentOrder, in_request).generated2uploaded()
+            in_request.write({"upload_state": False, "upload_error_message": False})
+            for order in in_request:
+                order._log_reimbursements_paid()
+        return True
 
     def post_and_reconcile(self):
+        # Only the payments still in draft: those of a background posting
+        # that failed part way are posted already.
+        self._post_and_reconcile_payments(self.payment_ids.filtered(lambda payment: payment.state == "draft"))
+
+    @api.model
+    def _post_and_reconcile_payments(self, payments):
         # OCA reconciles each payment with its bills in a call of its own; an
         # order of a reimbursement run holds thousands of them, and Odoo
         # recomputes the reconciled documents' payment states at each call.
         # The same reconciliations, in one plan.
-        self.payment_ids.action_post()
+        payments.action_post()
         self.env["account.move.line"]._reconcile_plan(
             [
                 payment.payment_line_ids.move_line_id
                 + payment.move_id.line_ids.filtered(lambda aml, p=payment: aml.account_id == p.destination_account_id)
-                for payment in self.payment_ids
+                for payment in payments
             ]
         )
 
-    def generated2uploaded(self):
-        res = super().generated2uploaded()
-        for order in self:
-            order._log_reimbursements_paid()
-        return res
+    # ------------------------------------------------------------------
+    # Posting the payments in the background
+    # ------------------------------------------------------------------
+
+    def _must_upload_in_background(self):
+        """An order that pays reimbursements and has more payments to post
+        than its company posts in a request, or whose background posting
+        failed."""
+        self.ensure_one()
+        if self.upload_state == "failed":
+            return True
+        if not self.payment_line_ids.move_line_id.move_id.reimbursement_line_ids:
+            return False
+        drafts = self.env["account.payment"].search_count(self._get_draft_payments_domain())
+        return drafts > self.company_id.reimbursement_background_threshold
+
+    def _get_draft_payments_domain(self):
+        return [("payment_order_id", "in", self.ids), ("state", "=", "draft")]
+
+    def _start_background_upload(self):
+        self.ensure_one()
+        drafts = self.env["account.payment"].search_count(self._get_draft_payments_domain())
+        total = len(self.payment_ids)
+        self.write(
+            {
+                "upload_state": "posting",
+                "upload_error_message": False,
+                "upload_user_id": self.env.uid,
+                "upload_progress_done": total - drafts,
+                "upload_progress_total": total,
+            }
+        )
+        self._message_log(
+            body=escape(
+                self.env._(
+                    "Posting %(count)s payment(s) in the background, started by %(user)s.",
+                    count=drafts,
+                    user=self.env.user.name,
+                )
+            )
+        )
+        self._trigger_background_job()
+
+    @api.model
+    def _cron_post_payment_orders(self):
+        """Post the payments of the orders being posted in the background, a
+        batch at a time, each batch in a transaction of its own, within
+        Odoo's time limits (see ``_cron_run_background_batches()``)."""
+        self._cron_run_background_batches()
+
+    def _get_background_condition(self):
+        return SQL("state = 'generated' AND upload_state = 'posting'")
+
+    @api.model
+    def _count_background_remaining(self):
+        return self.env["account.payment"].search_count(
+            [
+                ("payment_order_id.state", "=", "generated"),
+                ("payment_order_id.upload_state", "=", "posting"),
+                ("state", "=", "draft"),
+            ]
+        )
+
+    def _run_background_batch(self):
+        """Post and reconcile the next batch of this order's payments (the
+        order is locked by the caller) as the user who said the file was
+        uploaded. A batch that fails marks the order failed and tells that
+        user; the end of the posting makes the order File Uploaded.
+
+        :return: how many payments were posted or failed, or None when the
+            batch must wait for a concurrent transaction
+        """
+        self.ensure_one()
+        user = self.upload_user_id
+        order = self.with_user(user).with_company(self.company_id).with_context(lang=user.lang)
+        batch = order.env["account.payment"].search(
+            order._get_draft_payments_domain(), order="id", limit=UPLOAD_BATCH_SIZE
+        )
+        try:
+            with self.env.cr.savepoint():
+                order._post_and_reconcile_payments(batch)
+        except PG_CONCURRENCY_EXCEPTIONS_TO_RETRY:
+            return None
+        except Exception:  # whatever stops a batch fails the posting, with its cause
+            if order._fail_upload(batch):
+                order._send_background_progress(
+                    order.upload_state, order.upload_progress_done, order.upload_progress_total
+                )
+                return len(batch)
+        self.env.invalidate_all()
+        order.upload_progress_done += len(batch)
+        if not order.env["account.payment"].search_count(order._get_draft_payments_domain(), limit=1):
+            # Every payment is posted: the order is uploaded as in a request.
+            order.upload_state = False
+            order.generated2uploaded()
+            order._notify_upload_user()
+        order._send_background_progress(
+            order.upload_state or order.state, order.upload_progress_done, order.upload_progress_total
+        )
+        return len(batch)
+
+    def _fail_upload(self, batch):
+        """``batch`` failed and was rolled back: post its payments one at a
+        time up to the one that fails, so that the error names it, then
+        mark the posting failed. The payments before it stay posted, as do
+        the batches before; *File Successfully Uploaded* goes on from there.
+
+        :return: whether a payment failed (else each posted alone)
+        """
+        self.ensure_one()
+        failure = self._find_failing_item(batch, self._post_and_reconcile_payments)
+        if not failure:
+            return False
+        payment, error = failure
+        _logger.warning("Payment order %s failed at %s", self.name, payment.display_name, exc_info=error)
+        self.env.invalidate_all()
+        done = self.upload_progress_total - self.env["account.payment"].search_count(self._get_draft_payments_domain())
+        self.write(
+            {
+                "upload_state": "failed",
+                "upload_progress_done": done,
+                "upload_error_message": self.env._(
+                    "The payment to %(partner)s (%(amount)s) failed: %(cause)s",
+                    partner=payment.partner_id.display_name,
+                    amount=payment.currency_id.format(payment.amount),
+                    cause=self._format_error(error),
+                ),
+            }
+        )
+        self._message_log(
+            body=escape(
+                self.env._(
+                    "Posting stopped: %(error)s %(done)s of %(total)s payment(s) are posted. Correct the "
+                    "cause, then click File Successfully Uploaded again to go on.",
+                    error=self.upload_error_message,
+                    done=done,
+                    total=self.upload_progress_total,
+                )
+            )
+        )
+        self._notify_upload_user()
+        return True
+
+    def _notify_upload_user(self):
+        """Tell the user who said the file was uploaded, in the web client,
+        that the order's payments are posted or that their posting failed,
+        with a button to the order."""
+        self.ensure_one()
+        failed = self.upload_state == "failed"
+        self.upload_user_id.partner_id._bus_send(
+            "account_notification",
+            {
+                "type": "danger" if failed else "success",
+                "sticky": failed,
+                "title": self.env._("Payments failed") if failed else self.env._("Payments posted"),
+                "message": self.upload_error_message
+                if failed
+                else self.env._(
+                    "%(order)s is uploaded: its %(count)s payment(s) are posted and reconciled with the bills.",
+                    order=self.name,
+                    count=self.upload_progress_total,
+                ),
+                "action_button": {
+                    "name": self.env._("Open"),
+                    "action_name": self.name,
+                    "model": self._name,
+                    "res_ids": self.ids,
+                },
+            },
+        )
+
+    # ------------------------------------------------------------------
+    # The runs paid
+    # ------------------------------------------------------------------
 
     def _log_reimbursements_paid(self):
         """Tell each run whose bills this uploaded order paid, and send

@@ -2,3 +2,4 @@ from . import test_payment_order
 from . import test_payment_file
 from . import test_payment_advice
 from . import test_tour
+from . import test_background_upload
