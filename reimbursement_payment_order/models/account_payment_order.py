@@ -20,15 +20,16 @@ class AccountPaymentOrder(models.Model):
 
     upload_state = fields.Selection(
         selection=[("posting", "Posting in the Background"), ("failed", "Posting Failed")],
+        string="Posting of the Payments",
         readonly=True,
         copy=False,
-        help="An order holding more reimbursements than the company's background threshold posts its "
-        "payments in the background once its file is uploaded, batch by batch; it is File Uploaded when "
+        help="An order paying reimbursements with more payments than the company's background threshold "
+        "posts them in the background once its file is uploaded, batch by batch; it is File Uploaded when "
         "they are all posted.",
     )
     upload_progress_done = fields.Integer(string="Payments Posted", readonly=True, copy=False)
     upload_progress_total = fields.Integer(string="Payments to Post", readonly=True, copy=False)
-    upload_error_message = fields.Text(readonly=True, copy=False)
+    upload_error_message = fields.Text(string="Posting Error", readonly=True, copy=False)
     upload_user_id = fields.Many2one(
         comodel_name="res.users",
         string="Upload Confirmed By",

@@ -97,9 +97,7 @@ class TestBackgroundUpload(BackgroundJobCase, PaymentOrderCommon):
         self.assertEqual(self._run_cron(), {"done": 2, "remaining": 1})
         self.assertEqual(self._run_cron(), {"done": 1, "remaining": 0})
 
-        self.assertRecordValues(
-            self.order, [{"state": "uploaded", "upload_state": False, "upload_progress_done": 5}]
-        )
+        self.assertRecordValues(self.order, [{"state": "uploaded", "upload_state": False, "upload_progress_done": 5}])
         self.assertTrue(self.order.date_uploaded)
         for customer in self.customers:
             self._assert_paid_by_the_order(customer)
@@ -107,8 +105,13 @@ class TestBackgroundUpload(BackgroundJobCase, PaymentOrderCommon):
         self.assertIn("5 reimbursement(s) paid by the payment order", self._chatter(self.reimbursement))
         # The forms showing the order heard each batch; its user, the end.
         expected = [
-            {"model": "account.payment.order", "id": self.order.id, "state": state, "progress_done": done,
-             "progress_total": 5}
+            {
+                "model": "account.payment.order",
+                "id": self.order.id,
+                "state": state,
+                "progress_done": done,
+                "progress_total": 5,
+            }
             for state, done in (("posting", 2), ("posting", 4), ("uploaded", 5))
         ]
         groups = self._progress_groups()
