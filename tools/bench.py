@@ -488,41 +488,60 @@ def run_background(registry, count):
     """
     with registry.cursor() as cr:
         env = environment(cr)
-        job = env.ref("reimbursement_addon.ir_cron_post_reimbursements")
-        env["ir.cron"].search([("id", "!=", job.id)]).active = False
+        job = only_job(env, "reimbursement_addon.ir_cron_post_reimbursements")
         env.company.reimbursement_background_threshold = 0
-    cron_class = registry["ir.cron"]
-    windows = []
     start = time.perf_counter()
     with registry.cursor() as cr:
         run_id = run_wizard(environment(cr)).id
     request_time = time.perf_counter() - start
-    state = "posting"
-    while state == "posting":
-        window_start, cpu_start = time.perf_counter(), time.process_time()
-        cron_class._process_jobs(registry.db_name)
-        windows.append((time.perf_counter() - window_start, time.process_time() - cpu_start))
-        with registry.cursor() as cr:
-            cr.execute("SELECT state FROM account_reimbursement WHERE id = %s", [run_id])
-            [state] = cr.fetchone()
+    figures = run_job_until(
+        registry, job, "SELECT state != 'posting', state FROM account_reimbursement WHERE id = %s", [run_id]
+    )
     elapsed = time.perf_counter() - start
     with registry.cursor() as cr:
         env = environment(cr)
         outcome = accounting(env, bench_customers(env))
+    print(f"background: time={elapsed:.2f}s request={request_time:.2f}s {figures}", flush=True)
+    return elapsed, outcome
+
+
+def only_job(env, xmlid):
+    """The cron job ``xmlid``, every other one switched off, so that the
+    figures are this job's alone (committed)."""
+    job = env.ref(xmlid)
+    env["ir.cron"].search([("id", "!=", job.id)]).active = False
+    return job
+
+
+def run_job_until(registry, job, query, params):
+    """Run the cron ``job`` as Odoo's cron threads run it, a window of
+    Odoo's calls at a time, until ``query`` (on ``params``) gives a first
+    column true; its second column is the state reported.
+
+    :return: the figures of the windows and calls, as a line to print
+    """
+    cron_class = registry["ir.cron"]
+    windows = []
+    done = False
+    while not done:
+        window_start, cpu_start = time.perf_counter(), time.process_time()
+        cron_class._process_jobs(registry.db_name)
+        windows.append((time.perf_counter() - window_start, time.process_time() - cpu_start))
+        with registry.cursor() as cr:
+            cr.execute(query, params)
+            done, state = cr.fetchone()
+    with registry.cursor() as cr:
         cr.execute(
             """SELECT count(*), max(extract(epoch FROM write_date - create_date)) FROM ir_cron_progress
                 WHERE cron_id = %s""",
             [job.id],
         )
         calls, longest_call = cr.fetchone()
-    print(
-        f"background: time={elapsed:.2f}s state={state} request={request_time:.2f}s calls={calls} "
-        f"longest_call={longest_call:.1f}s windows={len(windows)} "
+    return (
+        f"state={state} calls={calls} longest_call={longest_call:.1f}s windows={len(windows)} "
         f"longest_window={max(real for real, _cpu in windows):.1f}s "
-        f"longest_window_cpu={max(cpu for _real, cpu in windows):.1f}s (Odoo's limits: 120s real, 60s CPU)",
-        flush=True,
+        f"longest_window_cpu={max(cpu for _real, cpu in windows):.1f}s (Odoo's limits: 120s real, 60s CPU)"
     )
-    return elapsed, outcome
 
 
 def compare(label, reference, outcome):

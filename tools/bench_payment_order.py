@@ -7,9 +7,13 @@ On a database built by ``tools/bench.py build`` with
 customers (all by default) gets a trusted bank account, the company a bank
 journal paying by credit transfer file and a reimbursement payment mode;
 their run is posted in the request; then *Create Payment Order*, *Confirm
-Payments*, *Generate Payment File* and *File Successfully Uploaded* are
-timed one by one, with their queries. Everything is rolled back at the end.
-Prints a line per step and a ``bench_payment_order:`` line.
+Payments* and *Generate Payment File* are timed one by one, with their
+queries, and committed. *File Successfully Uploaded* is timed twice: in the
+request (the company's background threshold above the order's size, rolled
+back), then as the company posts it (threshold 0: the click, then the cron
+job run as Odoo's cron threads run it until the order is uploaded). It
+commits: use a database of its own. Prints a line per step and a
+``bench_payment_order:`` line.
 """
 
 import argparse
@@ -18,7 +22,7 @@ import time
 from pathlib import Path
 
 import odoo
-from odoo import SUPERUSER_ID, Command, api
+from odoo.fields import Command
 from odoo.modules.registry import Registry
 
 sys.path.insert(0, str(Path(__file__).parent))
@@ -69,12 +73,28 @@ def setup(env, customers):
     )
 
 
+def timed(env, label, count, func):
+    """``func()`` timed with its queries; prints its line.
+
+    :return: (seconds, what ``func`` returned)
+    """
+    cr = env.cr
+    env.invalidate_all()
+    queries, start = cr.sql_log_count, time.perf_counter()
+    result = func()
+    env.flush_all()
+    seconds, queries = time.perf_counter() - start, cr.sql_log_count - queries
+    print(f"{label}: {seconds:.1f}s, {queries} queries ({queries / count:.1f} a bill)", flush=True)
+    return seconds, result
+
+
 def main():
     args = parse_args()
     odoo.tools.config.parse_config(["-c", args.config, "-d", args.database, "--log-level=warn"])
     registry = Registry(args.database)
+    figures = []
     with registry.cursor() as cr:
-        env = api.Environment(cr, SUPERUSER_ID, {})
+        env = bench.environment(cr)
         customers = bench.bench_customers(env)[: args.customers]
         setup(env, customers)
         bench.in_request(env, len(customers))
@@ -91,27 +111,57 @@ def main():
         run = env["account.reimbursement"].browse(wizard.action_reimburse()["res_id"])
         env.flush_all()
         run_time = time.perf_counter() - start
-        print(f"run: {len(run.line_ids)} bills posted in {run_time:.1f}s", flush=True)
-        figures = []
-        order = env["account.payment.order"]
-        for step, label in STEPS:
-            env.invalidate_all()
-            queries, start = cr.sql_log_count, time.perf_counter()
-            if step == "create_order":
-                run.action_create_payment_order()
-                order = run.payment_order_ids
-            else:
-                getattr(order, step)()
-            env.flush_all()
-            seconds, queries = time.perf_counter() - start, cr.sql_log_count - queries
-            print(f"{label}: {seconds:.1f}s, {queries} queries ({queries / len(run.line_ids):.1f} a bill)", flush=True)
+        bills = len(run.line_ids)
+        print(f"run: {bills} bills posted in {run_time:.1f}s", flush=True)
+
+        def create_order():
+            run.action_create_payment_order()
+            return run.payment_order_ids
+
+        seconds, order = timed(env, STEPS[0][1], bills, create_order)
+        figures.append(f"{STEPS[0][0]}={seconds:.1f}s")
+        for step, label in STEPS[1:3]:
+            seconds, _result = timed(env, label, bills, getattr(order, step))
             figures.append(f"{step}={seconds:.1f}s")
-        paid = run.line_ids.bill_id.filtered(lambda bill: bill.payment_state in ("paid", "in_payment"))
-        print(
-            f"bench_payment_order: bills={len(run.line_ids)} paid={len(paid)} run={run_time:.1f}s {' '.join(figures)}",
-            flush=True,
-        )
+        order_id, run_id = order.id, run.id
+
+    # In the request, as OCA does it (rolled back).
+    with registry.cursor() as cr:
+        env = bench.environment(cr)
+        order = env["account.payment.order"].browse(order_id)
+        bench.in_request(env, bills)
+        seconds, _result = timed(env, f"{STEPS[3][1]} (in the request)", bills, order.generated2uploaded)
+        figures.append(f"uploaded_in_request={seconds:.1f}s")
         cr.rollback()
+
+    # As the company does it: in the background above its threshold.
+    with registry.cursor() as cr:
+        env = bench.environment(cr)
+        job = bench.only_job(env, "reimbursement_payment_order.ir_cron_post_payment_orders")
+        env.company.reimbursement_background_threshold = 0
+        order = env["account.payment.order"].browse(order_id)
+        start = time.perf_counter()
+        seconds, _result = timed(env, f"{STEPS[3][1]} (the click)", bills, order.generated2uploaded)
+        figures.append(f"uploaded_click={seconds:.1f}s")
+    window_figures = bench.run_job_until(
+        registry,
+        job,
+        "SELECT state != 'generated' OR upload_state IS DISTINCT FROM 'posting', "
+        "COALESCE(upload_state, state) FROM account_payment_order WHERE id = %s",
+        [order_id],
+    )
+    background = time.perf_counter() - start
+    print(f"{STEPS[3][1]} (in the background): {background:.1f}s {window_figures}", flush=True)
+    figures.append(f"uploaded_background={background:.1f}s")
+    with registry.cursor() as cr:
+        env = bench.environment(cr)
+        run = env["account.reimbursement"].browse(run_id)
+        paid = run.line_ids.bill_id.filtered(lambda bill: bill.payment_state in ("paid", "in_payment"))
+        state = env["account.payment.order"].browse(order_id).state
+    print(
+        f"bench_payment_order: bills={bills} paid={len(paid)} order={state} run={run_time:.1f}s {' '.join(figures)}",
+        flush=True,
+    )
 
 
 if __name__ == "__main__":

@@ -346,17 +346,25 @@ browse_demo() {
     NODE_TOOLS="$STATE/node" node "$script" "http://localhost:$HTTP_PORT" docs/screenshots
 }
 
+# A fresh database ($1) of $2 customers holding credits, as tools/bench.py
+# builds them, with the addon (and $MODULES) installed; $3 names the
+# make target in the message of a bad N.
+bench_database() {
+    local db=$1 count=$2 target=$3
+    case $count in '' | *[!0-9]*) die "N must be a number of customers, e.g. make $target N=1000." ;; esac
+    info "Creating the database $db"
+    create_db "$db" --no-demo
+    info "Building $count customers with credit balances"
+    "$VENV/bin/python" "$ROOT/tools/bench.py" build -c "$CONF" -d "$db" -n "$count"
+}
+
 # Benchmark: a fresh database with N customers holding credits, then the
 # run in the request, the floor of bare bills, the naive per-customer loop
 # (NAIVE=0 skips it) and the run in the background.
 cmd_bench() {
     setup
     local count=${N:-2000} db=${BENCH_DB:-reimbursement_bench}
-    case $count in '' | *[!0-9]*) die "N must be a number of customers, e.g. make bench N=1000." ;; esac
-    info "Creating the benchmark database $db"
-    create_db "$db" --no-demo
-    info "Building $count customers with credit balances"
-    "$VENV/bin/python" "$ROOT/tools/bench.py" build -c "$CONF" -d "$db" -n "$count"
+    bench_database "$db" "$count" bench
     info "Measuring (each way rolled back before the next; the background run, which commits, last)"
     local options=()
     [ "${NAIVE:-1}" = 0 ] && options+=(--no-naive)
@@ -372,13 +380,9 @@ cmd_bench() {
 cmd_bench_payment_order() {
     setup
     local count=${N:-2000} db=${BENCH_DB:-reimbursement_bench_payment_order}
-    case $count in '' | *[!0-9]*) die "N must be a number of customers, e.g. make bench-payment-order N=1000." ;; esac
     trap 'dropdb --if-exists --force "'"$db"'" >/dev/null 2>&1 || true' EXIT
-    info "Creating the benchmark database $db with the payment orders"
-    MODULES=reimbursement_payment_order create_db "$db" --no-demo
-    info "Building $count customers with credit balances"
-    "$VENV/bin/python" "$ROOT/tools/bench.py" build -c "$CONF" -d "$db" -n "$count"
-    info "Paying their run by bank file (rolled back)"
+    MODULES=reimbursement_payment_order bench_database "$db" "$count" bench-payment-order
+    info "Paying their run by bank file"
     "$VENV/bin/python" "$ROOT/tools/bench_payment_order.py" -c "$CONF" -d "$db"
 }
 
@@ -387,12 +391,8 @@ cmd_bench_payment_order() {
 cmd_faults() {
     setup
     local count=${N:-3000} db=${FAULTS_DB:-reimbursement_faults}
-    case $count in '' | *[!0-9]*) die "N must be a number of customers, e.g. make faults N=3000." ;; esac
     trap 'dropdb --if-exists --force "'"$db"'" >/dev/null 2>&1 || true' EXIT
-    info "Creating the fault-test database $db"
-    create_db "$db" --no-demo
-    info "Building $count customers with credit balances"
-    "$VENV/bin/python" "$ROOT/tools/bench.py" build -c "$CONF" -d "$db" -n "$count"
+    bench_database "$db" "$count" faults
     info "Reimbursing them in the background, killing the server mid-run, restarting it"
     "$VENV/bin/python" "$ROOT/tools/faults.py" --odoo-bin "$ODOO_HOME/odoo-bin" -c "$CONF" -d "$db" \
         --port "${FAULTS_PORT:-8169}" --log-dir "$STATE" --workers "${WORKERS:-0}"
