@@ -1,6 +1,12 @@
 import json
+import threading
+from contextlib import contextmanager
+from unittest.mock import patch
 
 from odoo import api
+
+from odoo.addons.bus.models.bus import channel_with_db, dispatch, hashable
+from odoo.addons.bus.websocket import WebsocketConnectionHandler
 
 from .. import series
 from ..models import reimbursement_background_mixin
@@ -73,3 +79,41 @@ class BackgroundJobCase:
         """The channels of the accounting groups, as _progress_messages()
         gives them."""
         return [["res.groups", self.env.ref(xmlid).id] for xmlid in PROGRESS_GROUP_XMLIDS]
+
+
+class ProgressTourCase:
+    """Helpers of a browser tour watching background work move a form's
+    progress bar through Odoo's bus (an HttpCase)."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        # Odoo serves no websocket while a test runs; the browser's bus needs one.
+        cls.startClassPatcher(patch.object(WebsocketConnectionHandler, "websocket_allowed", return_value=True))
+
+    @staticmethod
+    def _dispatch_bus_while(stop, channels):
+        """Wake the browser's websocket for the accounting groups' channels,
+        as PostgreSQL's NOTIFY does outside tests (the test transaction is
+        never committed, so Odoo's bus cannot do it itself). The channels
+        come from the test's thread: the test cursor is not for this one."""
+        while not stop.wait(0.5):
+            for channel in channels:
+                for websocket in list(dispatch._channels_to_ws.get(channel, ())):
+                    websocket.trigger_notification_dispatching()
+
+    @contextmanager
+    def _progress_bus(self):
+        """While in it, the progress the background job sends reaches the
+        browser."""
+        channels = [
+            hashable(channel_with_db(self.registry.db_name, self.env.ref(xmlid))) for xmlid in PROGRESS_GROUP_XMLIDS
+        ]
+        stop = threading.Event()
+        dispatcher = threading.Thread(target=self._dispatch_bus_while, args=(stop, channels), daemon=True)
+        dispatcher.start()
+        try:
+            yield
+        finally:
+            stop.set()
+            dispatcher.join()

@@ -1,13 +1,10 @@
-import threading
 from unittest.mock import patch
 
 from odoo import fields
 from odoo.tests import HttpCase, tagged
 
-from odoo.addons.bus.models.bus import channel_with_db, dispatch, hashable
-from odoo.addons.bus.websocket import WebsocketConnectionHandler
-
 from ..models import account_reimbursement, reimbursement_background_mixin
+from .background import ProgressTourCase
 from .common import ReimbursementCommon
 
 
@@ -135,7 +132,7 @@ class TestReimbursementApprovalTour(ReimbursementCommon, HttpCase):
 
 
 @tagged("post_install", "-at_install")
-class TestReimbursementProgressTour(ReimbursementCommon, HttpCase):
+class TestReimbursementProgressTour(ProgressTourCase, ReimbursementCommon, HttpCase):
     """A run posted in the background, open in a form in a real browser:
     its progress moves, and it shows Done, through Odoo's bus, without a
     reload."""
@@ -153,8 +150,6 @@ class TestReimbursementProgressTour(ReimbursementCommon, HttpCase):
         cls.customers = cls._customer("Progress A") + cls._customer("Progress B") + cls._customer("Progress C")
         for customer in cls.customers:
             cls._credit_note(customer, 100.0, date=cls.run_date)
-        # Odoo serves no websocket while a test runs; the browser's bus needs one.
-        cls.startClassPatcher(patch.object(WebsocketConnectionHandler, "websocket_allowed", return_value=True))
 
     def setUp(self):
         super().setUp()
@@ -166,38 +161,17 @@ class TestReimbursementProgressTour(ReimbursementCommon, HttpCase):
         ):
             self.startPatcher(patch.object(module, name, value))
 
-    @staticmethod
-    def _dispatch_bus_while(stop, channels):
-        """Wake the browser's websocket for the accounting groups' channels,
-        as PostgreSQL's NOTIFY does outside tests (the test transaction is
-        never committed, so Odoo's bus cannot do it itself). The channels
-        come from the test's thread: the test cursor is not for this one."""
-        while not stop.wait(0.5):
-            for channel in channels:
-                for websocket in list(dispatch._channels_to_ws.get(channel, ())):
-                    websocket.trigger_notification_dispatching()
-
     def test_progress_moves_without_a_reload(self):
         run = self._reimburse(self.customers)
         self.assertRecordValues(run, [{"state": "posting", "progress_done": 0, "progress_total": 3}])
 
-        channels = [
-            hashable(channel_with_db(self.registry.db_name, self.env.ref(xmlid)))
-            for xmlid in reimbursement_background_mixin.PROGRESS_GROUPS
-        ]
-        stop = threading.Event()
-        dispatcher = threading.Thread(target=self._dispatch_bus_while, args=(stop, channels), daemon=True)
-        dispatcher.start()
-        try:
+        with self._progress_bus():
             self.start_tour(
                 "/odoo/action-reimbursement_addon.account_reimbursement_action",
                 "reimbursement_addon_progress_tour",
                 login=self.accountant.login,
                 timeout=180,
             )
-        finally:
-            stop.set()
-            dispatcher.join()
 
         run.invalidate_recordset()
         self.assertRecordValues(run, [{"state": "done", "progress_done": 3}])

@@ -1,10 +1,15 @@
 import base64
+from unittest.mock import patch
 
 from lxml import etree
 
 from odoo import fields
 from odoo.tests import HttpCase, tagged
 
+from odoo.addons.reimbursement_addon.models import reimbursement_background_mixin
+from odoo.addons.reimbursement_addon.tests.background import ProgressTourCase
+
+from ..models import account_payment_order
 from .common import PaymentOrderCommon
 
 
@@ -68,3 +73,57 @@ class TestPaymentOrderTour(PaymentOrderCommon, HttpCase):
             {tx["account"] or tx["iban"] for tx in self._transactions(root).values()},
             {"NO6997100166139", "12071860912", "DE89370400440532013000"},
         )
+
+
+@tagged("post_install", "-at_install")
+class TestBackgroundUploadTour(ProgressTourCase, PaymentOrderCommon, HttpCase):
+    """An order of more payments than the company posts in a request, open
+    in a real browser: File Successfully Uploaded, then its progress moves
+    and it shows File Uploaded, through Odoo's bus, without a reload."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.run_date = fields.Date.context_today(cls.env.user)
+        cls._set_company_bank_account("NO49 1503 5260 185")
+        # Starting the background job by hand takes the rights of a settings
+        # administrator, as the cron's Run Manually does.
+        cls.accountant = cls._manager(
+            "payment_order_watcher",
+            groups="account.group_account_user,account_payment_order.group_account_payment,base.group_system",
+        )
+        cls.customers = cls.env["res.partner"]
+        for index, acc_number in enumerate(("NO69 9710 0166 139", "NO93 8601 1117 947", "NO02 1111 2222 333")):
+            customer = cls._customer_with_bank(f"Tour Upload {index}", acc_number, trusted=True)
+            cls._credit_note(customer, 100.0 * (index + 1))
+            cls.customers |= customer
+
+    def setUp(self):
+        super().setUp()
+        # One payment per batch, one batch per call of the job: three steps.
+        for module, name, value in (
+            (account_payment_order, "UPLOAD_BATCH_SIZE", 1),
+            (reimbursement_background_mixin, "CRON_WINDOW_SHARE", 0),
+        ):
+            self.startPatcher(patch.object(module, name, value))
+
+    def test_payments_posted_in_the_background(self):
+        run = self._reimburse(self.customers)
+        self.company.reimbursement_background_threshold = 2
+        order = self._order_of(run)
+        self._generate_file(order)
+
+        with self._progress_bus():
+            self.start_tour(
+                f"/odoo/account.payment.order/{order.id}",
+                "reimbursement_payment_order_background_tour",
+                login=self.accountant.login,
+                timeout=180,
+            )
+
+        self.assertRecordValues(order, [{"state": "uploaded", "upload_state": False, "upload_progress_done": 3}])
+        self.assertEqual(order.upload_user_id, self.accountant)
+        for line in run.line_ids:
+            self.assertEqual(line.bill_id.amount_residual, 0.0)
+            self.assertTrue(self._payable(line.bill_id).reconciled)
+        self.assertRecordValues(run, [{"posted_bill_count": 3, "paid_bill_count": 3}])

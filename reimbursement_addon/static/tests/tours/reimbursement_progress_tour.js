@@ -1,7 +1,7 @@
 /** @odoo-module */
 
-import { rpc } from "@web/core/network/rpc";
 import { registry } from "@web/core/registry";
+import { progressStep, runCronStep } from "@reimbursement_addon/../tests/tours/utils/steps";
 
 /**
  * A run being posted in the background, open in its form: each batch the
@@ -9,35 +9,6 @@ import { registry } from "@web/core/registry";
  * the end, without the user reloading the page. The server's background job
  * is started here, one batch at a time, as Odoo's cron runner would.
  */
-
-function postNextBatchStep() {
-    return {
-        content: "The background job posts the next batch",
-        trigger: ".o_form_view .o_statusbar_status",
-        async run() {
-            const [, cronId] = await rpc("/web/dataset/call_kw/ir.model.data/check_object_reference", {
-                model: "ir.model.data",
-                method: "check_object_reference",
-                args: ["reimbursement_addon", "ir_cron_post_reimbursements"],
-                kwargs: {},
-            });
-            await rpc("/web/dataset/call_kw/ir.cron/method_direct_trigger", {
-                model: "ir.cron",
-                method: "method_direct_trigger",
-                args: [[cronId]],
-                kwargs: {},
-            });
-        },
-    };
-}
-
-function progressStep(done, total) {
-    return {
-        content: `The progress bar shows ${done} of ${total} without a reload`,
-        trigger: `.o_form_view .o_field_widget[name=progress_done] .o_progress[aria-valuenow='${done}'][aria-valuemax='${total}']`,
-    };
-}
-
 registry.category("web_tour.tours").add("reimbursement_addon_progress_tour", {
     url: "/odoo/action-reimbursement_addon.account_reimbursement_action",
     steps: () => [
@@ -50,12 +21,12 @@ registry.category("web_tour.tours").add("reimbursement_addon_progress_tour", {
             content: "It is being posted in the background",
             trigger: ".o_form_view .o_statusbar_status .o_arrow_button_current:contains(Posting)",
         },
-        progressStep(0, 3),
-        postNextBatchStep(),
-        progressStep(1, 3),
-        postNextBatchStep(),
-        progressStep(2, 3),
-        postNextBatchStep(),
+        progressStep("progress_done", 0, 3),
+        runCronStep("reimbursement_addon", "ir_cron_post_reimbursements"),
+        progressStep("progress_done", 1, 3),
+        runCronStep("reimbursement_addon", "ir_cron_post_reimbursements"),
+        progressStep("progress_done", 2, 3),
+        runCronStep("reimbursement_addon", "ir_cron_post_reimbursements"),
         {
             content: "The run shows Done without a reload",
             trigger: ".o_form_view .o_statusbar_status .o_arrow_button_current:contains(Done)",

@@ -1,6 +1,7 @@
 /** @odoo-module */
 
 import { download } from "@web/core/network/download";
+import { rpc } from "@web/core/network/rpc";
 
 /**
  * Steps the reimbursement tours share.
@@ -89,4 +90,40 @@ export function printReportSteps(trigger) {
             }
         },
     });
+}
+
+/**
+ * A step that runs the cron job ``module.xmlid`` once, as Odoo's cron runner
+ * would (the job does one batch of its background work in a test).
+ */
+export function runCronStep(module, xmlid) {
+    return {
+        content: `The background job ${xmlid} does its next batch`,
+        trigger: ".o_form_view .o_statusbar_status",
+        async run() {
+            const [, cronId] = await rpc("/web/dataset/call_kw/ir.model.data/check_object_reference", {
+                model: "ir.model.data",
+                method: "check_object_reference",
+                args: [module, xmlid],
+                kwargs: {},
+            });
+            await rpc("/web/dataset/call_kw/ir.cron/method_direct_trigger", {
+                model: "ir.cron",
+                method: "method_direct_trigger",
+                args: [[cronId]],
+                kwargs: {},
+            });
+        },
+    };
+}
+
+/**
+ * A step that waits for the form's progress bar ``field`` to show ``done``
+ * of ``total``, without a reload.
+ */
+export function progressStep(field, done, total) {
+    return {
+        content: `The progress bar shows ${done} of ${total} without a reload`,
+        trigger: `.o_form_view .o_field_widget[name=${field}] .o_progress[aria-valuenow='${done}'][aria-valuemax='${total}']`,
+    };
 }
