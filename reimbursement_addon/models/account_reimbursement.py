@@ -1128,28 +1128,17 @@ class AccountReimbursement(models.Model):
         """Tell the user who started the posting, in the web client, that the
         run is posted or failed, with a button to it."""
         self.ensure_one()
-        user = self.posted_by_id
-        _ = self.with_context(lang=user.lang).env._
         failed = self.state == "failed"
-        user.partner_id._bus_send(
-            "account_notification",
-            {
-                "type": "danger" if failed else "success",
-                "sticky": failed,
-                "title": self.env._("Reimbursement failed") if failed else self.env._("Reimbursement posted"),
-                "message": self.error_message
-                if failed
-                else self.env._(
-                    "%(run)s is posted: %(count)s reimbursement(s), %(total)s.",
-                    run=self.name,
-                    count=len(self.line_ids.filtered(lambda line: line.state == "done")),
-                    total=self.company_currency_id.format(self.amount_total),
-                ),
-                "action_button": {
-                    "name": self.env._("Open"),
-                    "action_name": self.name,
-                    "model": self._name,
-                    "res_ids": self.ids,
-                },
-            },
+        self._notify_background_user(
+            self.posted_by_id,
+            failed,
+            self.env._("Reimbursement failed") if failed else self.env._("Reimbursement posted"),
+            self.error_message
+            if failed
+            else self.env._(
+                "%(run)s is posted: %(count)s reimbursement(s), %(total)s.",
+                run=self.name,
+                count=len(self.line_ids.filtered(lambda line: line.state == "done")),
+                total=self.company_currency_id.format(self.amount_total),
+            ),
         )

@@ -162,6 +162,27 @@ class ReimbursementBackgroundMixin(models.AbstractModel):
         error's own message, else the exception's type and text."""
         return error.args[0] if isinstance(error, UserError) else f"{type(error).__name__}: {error}"
 
+    def _notify_background_user(self, user, failed, title, message):
+        """Tell ``user``, in the web client, how this record's background
+        work ended: ``message`` under ``title``, a notification that stays
+        when it ``failed``, with a button to the record."""
+        self.ensure_one()
+        user.partner_id._bus_send(
+            "account_notification",
+            {
+                "type": "danger" if failed else "success",
+                "sticky": failed,
+                "title": title,
+                "message": message,
+                "action_button": {
+                    "name": self.env._("Open"),
+                    "action_name": self.display_name,
+                    "model": self._name,
+                    "res_ids": self.ids,
+                },
+            },
+        )
+
     def _send_background_progress(self, state, done, total):
         """Tell the web clients how far this record's background work is,
         through Odoo's bus, once the batch is committed: a form showing the

@@ -242,26 +242,17 @@ class AccountPaymentOrder(models.Model):
         with a button to the order."""
         self.ensure_one()
         failed = self.upload_state == "failed"
-        self.upload_user_id.partner_id._bus_send(
-            "account_notification",
-            {
-                "type": "danger" if failed else "success",
-                "sticky": failed,
-                "title": self.env._("Payments failed") if failed else self.env._("Payments posted"),
-                "message": self.upload_error_message
-                if failed
-                else self.env._(
-                    "%(order)s is uploaded: its %(count)s payment(s) are posted and reconciled with the bills.",
-                    order=self.name,
-                    count=self.upload_progress_total,
-                ),
-                "action_button": {
-                    "name": self.env._("Open"),
-                    "action_name": self.name,
-                    "model": self._name,
-                    "res_ids": self.ids,
-                },
-            },
+        self._notify_background_user(
+            self.upload_user_id,
+            failed,
+            self.env._("Payments failed") if failed else self.env._("Payments posted"),
+            self.upload_error_message
+            if failed
+            else self.env._(
+                "%(order)s is uploaded: its %(count)s payment(s) are posted and reconciled with the bills.",
+                order=self.name,
+                count=self.upload_progress_total,
+            ),
         )
 
     # ------------------------------------------------------------------
