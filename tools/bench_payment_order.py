@@ -41,12 +41,25 @@ def parse_args():
     parser.add_argument("-c", "--config", required=True)
     parser.add_argument("-d", "--database", required=True)
     parser.add_argument("-n", "--customers", type=int, help="the first N bench customers (default: all)")
+    parser.add_argument(
+        "--setup-only",
+        action="store_true",
+        help="only give the customers trusted accounts and the company its bank file, and commit "
+        "(tools/faults.py pays the run)",
+    )
     return parser.parse_args()
 
 
 def setup(env, customers):
-    """Trusted accounts for the customers, the company's bank file."""
+    """Trusted accounts for the customers, the company's bank file; the
+    administrator pays by payment order."""
+    # Importable once the configuration has put the addons on the path.
+    from odoo.addons.reimbursement_addon import series  # noqa: PLC0415
+
     company = env.company
+    env.ref("base.user_admin").write(
+        {series.USER_GROUPS: [Command.link(env.ref("account_payment_order.group_account_payment").id)]}
+    )
     env["res.partner.bank"].create(
         [
             {"partner_id": customer.id, "acc_number": f"NO{index:013d}", "allow_out_payment": True}
@@ -97,6 +110,9 @@ def main():
         env = bench.environment(cr)
         customers = bench.bench_customers(env)[: args.customers]
         setup(env, customers)
+        if args.setup_only:
+            print(f"bench_payment_order: {len(customers)} customers with trusted bank accounts", flush=True)
+            return
         bench.in_request(env, len(customers))
         wizard = env["account.reimbursement.wizard"].create(
             {

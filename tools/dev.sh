@@ -11,7 +11,7 @@
 #   tools/dev.sh screenshots-background  a large run from the browser (make run DEMO_CUSTOMERS=10000)
 #   tools/dev.sh bench        benchmark (N=customers, default 2000), not part of test
 #   tools/dev.sh bench-payment-order  each click of paying a run by bank file timed (N=customers)
-#   tools/dev.sh faults       fault test: a background run survives SIGKILL (N=3000)
+#   tools/dev.sh faults       fault test: a background run and its payment order's upload survive SIGKILL (N=3000)
 #   tools/dev.sh upgrade-test a database of the previous release upgraded with this code
 #   tools/dev.sh wheel        dist/odoo_addon_reimbursement_addon-<series>.<version>-py3-none-any.whl (whool)
 #   tools/dev.sh wheel-test   that wheel installed outside the repository, one reimbursement made with it
@@ -388,14 +388,17 @@ cmd_bench_payment_order() {
 
 # Fault test: a background run, its Odoo server killed with SIGKILL mid-run,
 # restarted; the run must finish with every credit reimbursed exactly once.
+# Then its payment order's upload, killed and restarted the same way: every
+# bill paid once.
 cmd_faults() {
     setup
     local count=${N:-3000} db=${FAULTS_DB:-reimbursement_faults}
     trap 'dropdb --if-exists --force "'"$db"'" >/dev/null 2>&1 || true' EXIT
-    bench_database "$db" "$count" faults
-    info "Reimbursing them in the background, killing the server mid-run, restarting it"
+    MODULES=reimbursement_payment_order bench_database "$db" "$count" faults
+    "$VENV/bin/python" "$ROOT/tools/bench_payment_order.py" -c "$CONF" -d "$db" --setup-only
+    info "Reimbursing them in the background, then paying the run by payment order, killing the server in the middle of each, restarting it"
     "$VENV/bin/python" "$ROOT/tools/faults.py" --odoo-bin "$ODOO_HOME/odoo-bin" -c "$CONF" -d "$db" \
-        --port "${FAULTS_PORT:-8169}" --log-dir "$STATE" --workers "${WORKERS:-0}"
+        --port "${FAULTS_PORT:-8169}" --log-dir "$STATE" --workers "${WORKERS:-0}" --payment-order
 }
 
 # Upgrade test: the previous release (its git tag; the commit CHANGELOG.md

@@ -1,6 +1,8 @@
-"""Fault test: a background run survives an Odoo server killed mid-run.
+"""Fault test: a background run, then its payment order's upload, survive an
+Odoo server killed in the middle of them.
 
     tools/faults.py --odoo-bin ODOO_BIN -c CONF -d DB --log-dir DIR [--port PORT] [--workers N]
+                    [--payment-order]
 
 The database holds customers with credit balances (``tools/bench.py
 build``). The script
@@ -20,6 +22,15 @@ build``). The script
    bill or entry outside the run's lines, nothing left in draft, and no
    error in the server's log.
 
+With ``--payment-order`` (``reimbursement_payment_order`` installed, the
+customers given trusted bank accounts by ``tools/bench_payment_order.py
+--setup-only``), the run's bills are then paid by a payment order through
+JSON-RPC (*Create Payment Order*, *Confirm Payments*, *Generate Payment
+File*, *File Successfully Uploaded*): its payments go to the background; the
+server is killed again after a few committed batches of them, restarted, and
+the order must end uploaded with every bill paid once by a payment of its
+own, reconciled with it.
+
 It prints its figures and exits non-zero on any breach.
 """
 
@@ -36,6 +47,8 @@ import requests
 
 RUN_DATE = "2026-01-31"  # tools/bench.py's run date
 BATCHES_BEFORE_KILL = 3
+# Payments committed before the kill of the upload: three of its batches.
+PAYMENTS_BEFORE_KILL = 300
 
 
 def parse_args():
@@ -46,6 +59,7 @@ def parse_args():
     parser.add_argument("--port", type=int, default=8169)
     parser.add_argument("--log-dir", required=True)
     parser.add_argument("--workers", type=int, default=0, help="multi-worker mode with N HTTP workers")
+    parser.add_argument("--payment-order", action="store_true", help="then pay the run by payment order")
     return parser.parse_args()
 
 
@@ -244,6 +258,131 @@ def check_ledger(args, run_id, customers, checks):
     checks.check(unsettled == 0, f"every settled item is reconciled: {unsettled} not")
 
 
+def kill_in_a_transaction(args, server):
+    """Into the next batch: kill the server while it is inside a transaction.
+
+    :return: how many transactions of it were open at the kill
+    """
+    in_flight = 0
+    deadline = time.monotonic() + 30
+    while not in_flight and time.monotonic() < deadline:
+        [(in_flight,)] = query(
+            args,
+            """SELECT count(*) FROM pg_stat_activity
+                WHERE datname = %s AND pid <> pg_backend_pid() AND state <> 'idle'
+                  AND xact_start IS NOT NULL""",
+            [args.database],
+        )
+    server.kill()
+    return in_flight
+
+
+def order_figures(args, order_id):
+    [(state, upload_state, done, total)] = query(
+        args,
+        """SELECT state, upload_state, upload_progress_done, upload_progress_total
+             FROM account_payment_order WHERE id = %s""",
+        [order_id],
+    )
+    [(posted,)] = query(
+        args, "SELECT count(*) FROM account_payment WHERE payment_order_id = %s AND state <> 'draft'", [order_id]
+    )
+    return state, upload_state, done, total, posted
+
+
+def pay_by_payment_order(args, server, client, run_id, customers, checks):
+    """The run's bills paid by a payment order whose upload goes to the
+    background; the server killed in the middle of it, restarted; the order
+    must end uploaded with every bill paid once."""
+    started = time.monotonic()
+    action = client.call_button("account.reimbursement", "action_create_payment_order", run_id)
+    order_id = (action["params"]["next"] if action["type"] == "ir.actions.client" else action)["res_id"]
+    for step in ("draft2open", "open2generated", "generated2uploaded"):
+        client.call_button("account.payment.order", step, order_id)
+    request_time = time.monotonic() - started
+    state, upload_state, done, total, posted = order_figures(args, order_id)
+    print(f"faults: payment order of {total} payments, its four clicks {request_time:.1f}s, {state} {upload_state}")
+    checks.check(
+        (state, upload_state) == ("generated", "posting"),
+        f"the upload went to the background ({state}, {upload_state})",
+    )
+
+    deadline = time.monotonic() + 600
+    while done < PAYMENTS_BEFORE_KILL and time.monotonic() < deadline:
+        time.sleep(0.2)
+        state, upload_state, done, total, posted = order_figures(args, order_id)
+    in_flight = kill_in_a_transaction(args, server)
+    state, upload_state, done, total, posted = order_figures(args, order_id)
+    print(
+        f"faults: SIGKILL with {done} of {total} payments posted, {in_flight} transaction(s) of the server open "
+        "at the kill"
+    )
+    checks.check(
+        upload_state == "posting" and 0 < done < total,
+        f"the killed upload is still posting, part done ({upload_state}, {done} of {total})",
+    )
+    [(unreconciled,)] = query(
+        args,
+        """SELECT count(*) FROM account_payment p JOIN account_move_line aml ON aml.move_id = p.move_id
+             JOIN account_account a ON a.id = aml.account_id
+            WHERE p.payment_order_id = %s AND p.state <> 'draft' AND a.account_type = 'liability_payable'
+              AND NOT aml.reconciled""",
+        [order_id],
+    )
+    checks.check(
+        posted == done and not unreconciled,
+        f"what was committed is whole: {posted} payments posted, progress {done}, {unreconciled} not reconciled",
+    )
+
+    restarted = time.monotonic()
+    server.start()
+    deadline = time.monotonic() + 900
+    while state == "generated" and time.monotonic() < deadline:
+        time.sleep(1)
+        state, upload_state, done, total, posted = order_figures(args, order_id)
+    print(f"faults: restarted, order {state} {time.monotonic() - restarted:.1f}s later")
+    server.stop()
+    check_order_ledger(args, run_id, order_id, customers, checks)
+
+
+def check_order_ledger(args, run_id, order_id, customers, checks):
+    state, upload_state, _done, total, posted = order_figures(args, order_id)
+    checks.check(state == "uploaded" and not upload_state, f"the order is uploaded ({state}, {upload_state or 'done'})")
+    checks.check(posted == total == customers, f"one posted payment per bill: {posted} of {total}, {customers} bills")
+    [(paid_bills, open_payables, bills_total)] = query(
+        args,
+        """SELECT count(DISTINCT b.id) FILTER (WHERE b.payment_state IN ('paid', 'in_payment')),
+                  count(aml.id) FILTER (WHERE NOT aml.reconciled OR aml.amount_residual <> 0),
+                  sum(b.amount_total)
+             FROM account_reimbursement_line l JOIN account_move b ON b.id = l.bill_id
+             JOIN account_move_line aml ON aml.move_id = b.id
+             JOIN account_account a ON a.id = aml.account_id AND a.account_type = 'liability_payable'
+            WHERE l.reimbursement_id = %s""",
+        [run_id],
+    )
+    checks.check(
+        paid_bills == customers and not open_payables,
+        f"every bill paid: {paid_bills} of {customers}, {open_payables} payables open",
+    )
+    [(payments_total, partials, paired_bills)] = query(
+        args,
+        """SELECT (SELECT sum(amount) FROM account_payment WHERE payment_order_id = %(order)s),
+                  count(pr.id), count(DISTINCT bill_line.move_id)
+             FROM account_payment p JOIN account_move_line pay_line ON pay_line.move_id = p.move_id
+             JOIN account_partial_reconcile pr ON pr.credit_move_id = pay_line.id OR pr.debit_move_id = pay_line.id
+             JOIN account_move_line bill_line
+               ON bill_line.id = CASE WHEN pr.credit_move_id = pay_line.id THEN pr.debit_move_id
+                                      ELSE pr.credit_move_id END
+            WHERE p.payment_order_id = %(order)s""",
+        {"order": order_id},
+    )
+    checks.check(
+        partials == paired_bills == customers and payments_total == bills_total,
+        f"each payment reconciled with its bill alone, for its amount: {partials} reconciliations, "
+        f"{paired_bills} bills, payments {payments_total} for bills {bills_total}",
+    )
+
+
 def main():
     args = parse_args()
     [(customers,)] = query(args, "SELECT count(*) FROM res_partner WHERE name LIKE 'Bench Customer %%'")
@@ -272,18 +411,7 @@ def main():
         while batches < BATCHES_BEFORE_KILL and time.monotonic() < deadline:
             time.sleep(0.2)
             state, done, total, batches = run_figures(args, run_id)
-        # Into the next batch: kill while the server is inside a transaction.
-        in_flight = 0
-        deadline = time.monotonic() + 30
-        while not in_flight and time.monotonic() < deadline:
-            [(in_flight,)] = query(
-                args,
-                """SELECT count(*) FROM pg_stat_activity
-                    WHERE datname = %s AND pid <> pg_backend_pid() AND state <> 'idle'
-                      AND xact_start IS NOT NULL""",
-                [args.database],
-            )
-        server.kill()
+        in_flight = kill_in_a_transaction(args, server)
         state, done, total, batches = run_figures(args, run_id)
         print(
             f"faults: SIGKILL after {batches} committed batches, {done} of {total} reimbursements posted, "
@@ -315,6 +443,10 @@ def main():
         server.stop()
 
         check_ledger(args, run_id, customers, checks)
+        if args.payment_order:
+            server.start()
+            client = WebClient(server.url, args.database)
+            pay_by_payment_order(args, server, client, run_id, customers, checks)
         errors = server.errors()
         checks.check(not errors, f"no error in the servers' logs: {errors[:3]}")
     finally:
