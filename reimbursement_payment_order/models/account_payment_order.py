@@ -84,6 +84,7 @@ class AccountPaymentOrder(models.Model):
         # order of a reimbursement run holds thousands of them, and Odoo
         # recomputes the reconciled documents' payment states at each call.
         # The same reconciliations, in one plan.
+        payments._check_bills_still_to_pay()
         payments.action_post()
         self.env["account.move.line"]._reconcile_plan(
             [
@@ -207,7 +208,9 @@ class AccountPaymentOrder(models.Model):
         if not failure:
             return False
         payment, error = failure
-        _logger.warning("Payment order %s failed at %s", self.name, payment.display_name, exc_info=error)
+        _logger.warning(
+            "Payment order %s failed at the payment to %s", self.name, payment.partner_id.display_name, exc_info=error
+        )
         self.env.invalidate_all()
         done = self.upload_progress_total - self.env["account.payment"].search_count(self._get_draft_payments_domain())
         self.write(

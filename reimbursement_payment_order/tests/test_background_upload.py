@@ -140,7 +140,11 @@ class TestBackgroundUpload(BackgroundJobCase, PaymentOrderCommon):
         )
         amount = self.company.currency_id.format(13.0)
         self.assertIn(f"The payment to Upload 3 (vendor) ({amount}) failed", self.order.upload_error_message)
-        self.assertIn("already reconciled", self.order.upload_error_message)
+        self.assertIn(
+            f"The bill {self._bill(stuck).name} of Upload 3 (vendor) was paid by another payment since it went into "
+            f"the payment order: {self.company.currency_id.format(0.0)} is left to pay, and the order pays {amount}",
+            self.order.upload_error_message,
+        )
         for customer in self.customers[:3]:
             self._assert_paid_by_the_order(customer)
         stuck_payment = self.order.payment_ids.filtered(lambda pay: pay.partner_id == self._bill(stuck).partner_id)
@@ -192,3 +196,19 @@ class TestBackgroundUpload(BackgroundJobCase, PaymentOrderCommon):
         for customer in self.customers:
             self._assert_paid_by_the_order(customer)
         self.assertFalse(self._triggers())
+
+    def test_bill_paid_by_hand_is_refused_in_the_request(self):
+        """An order within the threshold whose bill was paid by hand while
+        the file was at the bank: the click is refused with the bill named,
+        nothing of the order posted."""
+        self.company.reimbursement_background_threshold = 5
+        stuck = self.customers[2]
+        self._pay(self._bill(stuck), self._line_of(self.reimbursement, stuck).amount)
+
+        with self.assertRaisesRegex(UserError, f"The bill {self._bill(stuck).name} of Upload 2 \\(vendor\\) was paid"):
+            self.order.generated2uploaded()
+
+        self.assertEqual(self.order.state, "generated")
+        self.assertEqual(set(self.order.payment_ids.mapped("state")), {"draft"})
+        for customer in self.customers - stuck:
+            self.assertEqual(self._bill(customer).payment_state, "not_paid")
