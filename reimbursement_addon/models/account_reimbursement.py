@@ -16,6 +16,8 @@ from odoo.tools.safe_eval import safe_eval
 
 from .. import series
 from .reimbursement_proposal import (
+    KIND_REIMBURSEMENT,
+    KIND_WRITE_OFF,
     SKIP_BELOW_MINIMUM,
     SKIP_DEBITS_EXCEED,
     SKIP_OPEN_DEBITS,
@@ -136,6 +138,23 @@ class AccountReimbursement(models.Model):
         readonly=True,
         help="The company's minimum reimbursement when the run was proposed.",
     )
+    write_off_small_credits = fields.Boolean(
+        string="Write Off Small, Dormant Credits",
+        readonly=True,
+        help="The run also writes off the credit balances below the minimum and below the write-off amount "
+        "whose newest open item is older than the dormancy.",
+    )
+    writeoff_max_amount = fields.Monetary(
+        string="Write Off Credits Below",
+        currency_field="company_currency_id",
+        readonly=True,
+        help="The company's write-off amount when the run was proposed.",
+    )
+    writeoff_after_days = fields.Integer(
+        string="Dormant After (Days)",
+        readonly=True,
+        help="The company's dormancy when the run was proposed.",
+    )
     line_ids = fields.One2many(
         comodel_name="account.reimbursement.line",
         inverse_name="reimbursement_id",
@@ -154,6 +173,20 @@ class AccountReimbursement(models.Model):
         compute="_compute_totals",
         store=True,
         help="Total reimbursed (or to be reimbursed while the run is not posted), in company currency.",
+    )
+    write_off_count = fields.Integer(
+        string="Credits Written Off",
+        compute="_compute_totals",
+        store=True,
+        help="Small, dormant credits written off (or to be written off while the run is not posted).",
+    )
+    amount_written_off = fields.Monetary(
+        string="Total Written Off",
+        currency_field="company_currency_id",
+        compute="_compute_totals",
+        store=True,
+        help="Total of the small, dormant credits written off (or to be written off while the run is not "
+        "posted), in company currency.",
     )
     progress_done = fields.Integer(
         string="Posted or Skipped",
@@ -189,20 +222,22 @@ class AccountReimbursement(models.Model):
         help="Vendor bills of the run's posted reimbursements that are paid.",
     )
 
-    @api.depends("line_ids.amount_company_currency", "line_ids.customer_id", "line_ids.state")
+    @api.depends("line_ids.amount_company_currency", "line_ids.customer_id", "line_ids.state", "line_ids.kind")
     def _compute_totals(self):
         # Grouped in SQL: a background run recomputes this after each batch,
         # and reading its thousands of lines each time would not scale.
-        totals = {
-            run: (amount, customers)
-            for run, amount, customers in self.env["account.reimbursement.line"]._read_group(
-                [("reimbursement_id", "in", self.ids), ("state", "in", ("draft", "done"))],
-                groupby=["reimbursement_id"],
-                aggregates=["amount_company_currency:sum", "customer_id:count_distinct"],
-            )
-        }
+        totals = defaultdict(dict)
+        for run, kind, amount, count, customers in self.env["account.reimbursement.line"]._read_group(
+            [("reimbursement_id", "in", self.ids), ("state", "in", ("draft", "done"))],
+            groupby=["reimbursement_id", "kind"],
+            aggregates=["amount_company_currency:sum", "__count", "customer_id:count_distinct"],
+        ):
+            totals[run][kind] = (amount, count, customers)
         for run in self:
-            run.amount_total, run.customer_count = totals.get(run, (0.0, 0))
+            amount, _count, customers = totals[run].get(KIND_REIMBURSEMENT, (0.0, 0, 0))
+            written_off, write_offs, _customers = totals[run].get(KIND_WRITE_OFF, (0.0, 0, 0))
+            run.amount_total, run.customer_count = amount, customers
+            run.amount_written_off, run.write_off_count = written_off, write_offs
 
     @api.depends("line_ids.bill_id", "line_ids.transfer_move_id", "line_ids.state")
     def _compute_move_counts(self):
@@ -432,6 +467,8 @@ class AccountReimbursement(models.Model):
             customer, and the :class:`Skipped` credits with their reason
         """
         self.ensure_one()
+        if self.write_off_small_credits:
+            self._check_write_off_configuration()
         proposals = []
         skipped = []
         for customer, items_by_currency in self._read_open_items(customers).items():
@@ -460,14 +497,41 @@ class AccountReimbursement(models.Model):
         if currency.compare_amounts(amount, 0.0) <= 0:
             skipped.append(Skipped(SKIP_DEBITS_EXCEED, customer, currency, amount))
             return []
+        kind = KIND_REIMBURSEMENT
         if self.company_currency_id.compare_amounts(amount_company, self.min_amount) < 0:
-            skipped.append(Skipped(SKIP_BELOW_MINIMUM, customer, currency, amount))
-            return []
+            if not self._is_small_dormant_credit(items, amount_company):
+                skipped.append(Skipped(SKIP_BELOW_MINIMUM, customer, currency, amount))
+                return []
+            kind = KIND_WRITE_OFF
         if self.summarize_customer:
-            return [Proposal(customer, currency, self.company_currency_id, selected, self.env["account.account"], None)]
-        return self._split_proposals(customer, currency, selected)
+            no_account = self.env["account.account"]
+            return [Proposal(customer, currency, self.company_currency_id, selected, no_account, None, kind)]
+        return self._split_proposals(customer, currency, selected, kind)
 
-    def _split_proposals(self, customer, currency, items):
+    def _is_small_dormant_credit(self, items, amount_company):
+        """Whether a credit below the minimum is to be written off: the run
+        writes off small credits, the credit (``amount_company``, in company
+        currency) is below the write-off amount, and the newest of the
+        customer's open ``items`` in its currency is older than the
+        dormancy on the run date."""
+        if not self.write_off_small_credits:
+            return False
+        if self.company_currency_id.compare_amounts(amount_company, self.writeoff_max_amount) >= 0:
+            return False
+        newest = max(item.date for item in items)
+        return (self.date - newest).days > self.writeoff_after_days
+
+    def _check_write_off_configuration(self):
+        if not self.company_id.reimbursement_writeoff_account_id:
+            raise UserError(
+                self.env._(
+                    "%(company)s has no write-off account, so small credits cannot be written off: set one in "
+                    "Settings > Invoicing > Customer reimbursement, or clear Write Off Small, Dormant Credits.",
+                    company=self.company_id.display_name,
+                )
+            )
+
+    def _split_proposals(self, customer, currency, items, kind=KIND_REIMBURSEMENT):
         """One proposal per receivable account and analytic distribution.
 
         Debits (when offsetting) of an account and distribution that holds no
@@ -497,6 +561,7 @@ class AccountReimbursement(models.Model):
                 buckets[key],
                 key[0],
                 buckets[key][0].analytic if key[1] else None,
+                kind,
             )
             for key in credit_keys
         ]
@@ -565,7 +630,8 @@ class AccountReimbursement(models.Model):
             "currency_id": proposal.currency.id,
             "reimbursement_id": self.id,
             "customer_id": proposal.customer.id,
-            "vendor_id": vendor.id,
+            "kind": proposal.kind,
+            "vendor_id": vendor.id if proposal.kind == KIND_REIMBURSEMENT else False,
             "amount": proposal.amount,
             "amount_company_currency": proposal.amount_company_currency,
             "account_id": proposal.account.id,
@@ -578,11 +644,19 @@ class AccountReimbursement(models.Model):
         body = escape(
             self.env._(
                 "Proposed: %(count)s reimbursement(s) for %(customers)s customer(s), %(total)s in all.",
-                count=len(self.line_ids),
+                count=len(self.line_ids) - self.write_off_count,
                 customers=self.customer_count,
                 total=self.company_currency_id.format(self.amount_total),
             )
         )
+        if self.write_off_count:
+            body += Markup("<br/>") + escape(
+                self.env._(
+                    "Small, dormant credits to write off: %(count)s, %(total)s in all.",
+                    count=self.write_off_count,
+                    total=self.company_currency_id.format(self.amount_written_off),
+                )
+            )
         skipped_text = self._format_skipped(skipped)
         if skipped_text:
             body += Markup("<br/>") + escape(self.env._("Not proposed:")) + Markup("<br/>")
@@ -894,12 +968,16 @@ class AccountReimbursement(models.Model):
         lines = lines.with_env(run.env)
         proposals = run._check_lines(lines)
         to_post = lines.filtered(lambda line: line in proposals)
-        if to_post:
+        reimbursements = to_post.filtered(lambda line: line.kind == KIND_REIMBURSEMENT)
+        write_offs = to_post - reimbursements
+        if reimbursements:
             # Partners' ranks grow in one update for the batch.
             with self.env["res.partner"]._batch_rank_updates():
-                to_post._post_reimbursements([proposals[line] for line in to_post])
+                reimbursements._post_reimbursements([proposals[line] for line in reimbursements])
             if run.notify_customers:
-                to_post._queue_remittance_advice()
+                reimbursements._queue_remittance_advice()
+        if write_offs:
+            write_offs._post_write_offs([proposals[line] for line in write_offs])
         run.progress_done += len(lines)
         return to_post
 
@@ -970,11 +1048,19 @@ class AccountReimbursement(models.Model):
         body = escape(
             self.env._(
                 "%(count)s reimbursement(s) made for %(customers)s customer(s), %(total)s in all.",
-                count=len(done),
+                count=len(done) - self.write_off_count,
                 customers=self.customer_count,
                 total=self.company_currency_id.format(self.amount_total),
             )
         )
+        if self.write_off_count:
+            body += Markup("<br/>") + escape(
+                self.env._(
+                    "%(count)s small, dormant credit(s) written off, %(total)s in all.",
+                    count=self.write_off_count,
+                    total=self.company_currency_id.format(self.amount_written_off),
+                )
+            )
         skipped = self.line_ids.filtered(lambda line: line.state == "skipped")
         if skipped:
             body += Markup("<br/>") + escape(self.env._("Skipped, nothing posted for them:")) + Markup("<br/>")
@@ -1138,7 +1224,9 @@ class AccountReimbursement(models.Model):
             else self.env._(
                 "%(run)s is posted: %(count)s reimbursement(s), %(total)s.",
                 run=self.name,
-                count=len(self.line_ids.filtered(lambda line: line.state == "done")),
+                count=len(
+                    self.line_ids.filtered(lambda line: line.state == "done" and line.kind == KIND_REIMBURSEMENT)
+                ),
                 total=self.company_currency_id.format(self.amount_total),
             ),
         )

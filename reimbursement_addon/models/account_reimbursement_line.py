@@ -9,6 +9,9 @@ from odoo.tools import SQL, format_date
 from .. import series
 from .account_reimbursement import ENGINE, check_engine_write
 from .reimbursement_proposal import (
+    KIND_REIMBURSEMENT,
+    KIND_WRITE_OFF,
+    LINE_KINDS,
     SKIP_BELOW_MINIMUM,
     SKIP_DEBITS_EXCEED,
     SKIP_OPEN_DEBITS,
@@ -39,6 +42,15 @@ class AccountReimbursementLine(models.Model):
         readonly=True,
         index=True,
         ondelete="restrict",
+    )
+    kind = fields.Selection(
+        selection=LINE_KINDS,
+        string="Type",
+        default=KIND_REIMBURSEMENT,
+        required=True,
+        readonly=True,
+        help="Reimbursement: the credit is paid back by a vendor bill. Write-off: a small, dormant credit is "
+        "written off to the company's write-off account; no bill, no payment, no advice.",
     )
     vendor_id = fields.Many2one(
         comodel_name="res.partner",
@@ -270,7 +282,9 @@ class AccountReimbursementLine(models.Model):
 
     def _get_proposal_key(self):
         self.ensure_one()
-        return proposal_key(self.customer_id.id, self.currency_id.id, self.account_id.id, self.analytic_distribution)
+        return proposal_key(
+            self.customer_id.id, self.currency_id.id, self.account_id.id, self.analytic_distribution, self.kind
+        )
 
     def _get_gone_reason(self, why_not):
         """Why this line's customer has no reimbursement of it any more.
@@ -324,6 +338,71 @@ class AccountReimbursementLine(models.Model):
         self._set_relations("transfer_line_ids", transfer_lines)
         self._set_relations("partial_reconcile_ids", partials)
         self._log_on_moves(bills + transfer_move)
+
+    def _post_write_offs(self, proposals):
+        """Post these draft write-off lines, one batch of one run: one entry
+        in the transfer journal carries every line's items (its customer's
+        receivable debited, the write-off account credited), posted and
+        reconciled with the customers' credit items; each line records it.
+
+        :param proposals: the current :class:`Proposal` of each line, in order
+        """
+        run = self.reimbursement_id
+        run.ensure_one()
+        own_vals = [line._prepare_write_off_vals(proposal) for line, proposal in zip(self, proposals, strict=True)]
+        all_vals = [vals for vals_list in own_vals for vals in vals_list]
+        move = self.env["account.move"].create(
+            {
+                "move_type": "entry",
+                "journal_id": run.company_id.reimbursement_transfer_journal_id.id,
+                "date": run.date,
+                "ref": run.name,
+                "line_ids": [Command.create(vals) for vals in all_vals],
+            }
+        )
+        # The items were created in the order of their values.
+        move_lines = move.line_ids.sorted("id")
+        if len(move_lines) != len(all_vals):
+            raise UserError(self.env._("The write-off entry %(move)s has unexpected lines.", move=move.display_name))
+        own_lines = []
+        start = 0
+        for vals_list in own_vals:
+            own_lines.append(move_lines[start : start + len(vals_list)])
+            start += len(vals_list)
+        self._post_moves(move)
+        plans = [
+            line._get_settling_plan(proposal, own)
+            for line, proposal, own in zip(self, proposals, own_lines, strict=True)
+        ]
+        partials = self._run_reconcile_plan(
+            [items for plan in plans for items in plan],
+            [self._get_reconciling_model().union(*plan) for plan in plans],
+        )
+        self.write({"state": "done", "transfer_move_id": move.id})
+        self._set_relations("transfer_line_ids", own_lines)
+        self._set_relations("partial_reconcile_ids", partials)
+        self._log_on_moves(move)
+
+    def _prepare_write_off_vals(self, proposal):
+        """This write-off's own items: its customer's receivable debited at
+        the credit items' values (see :meth:`_prepare_transfer_line_vals`),
+        the write-off account credited with the credit, in its currency at
+        the run date's rate, on the credit's analytic distribution."""
+        self.ensure_one()
+        run = self.reimbursement_id
+        company = self.company_id
+        balance = self.currency_id._convert(self.amount, self.company_currency_id, company, run.date)
+        write_off_vals = {
+            "name": self._get_item_label(),
+            "partner_id": self.customer_id.id,
+            "account_id": company.reimbursement_writeoff_account_id.id,
+            "currency_id": self.currency_id.id,
+            "amount_currency": -self.amount,
+            "balance": -balance,
+            "analytic_distribution": proposal.analytic,
+            "tax_ids": [Command.clear()],
+        }
+        return [*self._prepare_transfer_line_vals(proposal, -balance), write_off_vals]
 
     def _set_relations(self, fname, values):
         """Set the many2many ``fname`` of each line to its records in
@@ -417,16 +496,17 @@ class AccountReimbursementLine(models.Model):
         clearing = self.company_id.reimbursement_clearing_account_id
         return (bill or self.bill_id).line_ids.filtered(lambda aml: aml.account_id == clearing)
 
-    def _prepare_transfer_line_vals(self, proposal, bill):
+    def _prepare_transfer_line_vals(self, proposal, counterpart_balance):
         """This reimbursement's own transfer entry lines, moving its credit
         off the customer's receivable: one line per receivable account (and
         distribution) of the settled items, at the items' own values so that
-        they settle them exactly in both currencies. Their counterpart is the
-        clearing account at the bill's value (see
-        :meth:`_prepare_clearing_line_vals`). A foreign currency credit valued
-        at another rate than the run date's leaves an exchange difference,
-        booked on the company's exchange gain or loss account in the same
-        entry."""
+        they settle them exactly in both currencies. Their counterpart, of
+        ``counterpart_balance`` in company currency, is the clearing account
+        at the bill's value (see :meth:`_prepare_clearing_line_vals`), or the
+        write-off account at the run date's rate. A foreign currency credit
+        valued at another rate than the run date's leaves an exchange
+        difference, booked on the company's exchange gain or loss account in
+        the same entry."""
         self.ensure_one()
         company_currency = self.company_currency_id
         summarized = self.reimbursement_id.summarize_customer
@@ -435,7 +515,7 @@ class AccountReimbursementLine(models.Model):
             key = (item.account, item.analytic_key if not summarized else "")
             by_account[key][0] -= item.residual_currency
             by_account[key][1] -= item.residual
-        label = self.env._("Reimbursement of %(customer)s", customer=self.customer_id.name)
+        label = self._get_item_label()
         analytics = {item.analytic_key: item.analytic for item in proposal.items}
         vals_list = [
             {
@@ -451,11 +531,17 @@ class AccountReimbursementLine(models.Model):
             for (account, analytic_key), (amount_currency, balance) in by_account.items()
             if not (self.currency_id.is_zero(amount_currency) and company_currency.is_zero(balance))
         ]
-        clearing_balance = -self._get_bill_clearing_item(bill).balance
-        difference = company_currency.round(-sum(vals["balance"] for vals in vals_list) - clearing_balance)
+        difference = company_currency.round(-sum(vals["balance"] for vals in vals_list) - counterpart_balance)
         if not company_currency.is_zero(difference):
             vals_list.append(self._prepare_exchange_difference_line_vals(difference))
         return vals_list
+
+    def _get_item_label(self):
+        """The label of this line's journal items."""
+        self.ensure_one()
+        if self.kind == KIND_WRITE_OFF:
+            return self.env._("Write-off of the credit balance of %(customer)s", customer=self.customer_id.name)
+        return self.env._("Reimbursement of %(customer)s", customer=self.customer_id.name)
 
     def _prepare_clearing_line_vals(self, bill=None):
         """The clearing account at the value (and distribution) of the bill's
@@ -532,7 +618,7 @@ class AccountReimbursementLine(models.Model):
         clearing_keys = []  # per line: the key of its clearing item's values
         clearing_vals = {}  # key: the values of the clearing lines it sums
         for line, proposal, bill in zip(self, proposals, bills, strict=True):
-            own_vals.append(line._prepare_transfer_line_vals(proposal, bill))
+            own_vals.append(line._prepare_transfer_line_vals(proposal, -line._get_bill_clearing_item(bill).balance))
             vals = line._prepare_clearing_line_vals(bill)
             if line.currency_id == line.company_currency_id:
                 key = ("shared", analytic_key(proposal.analytic))
@@ -577,31 +663,53 @@ class AccountReimbursementLine(models.Model):
         :return: per line, the reconciliations made (cancelling the
             reimbursement removes exactly these)
         """
-        # Reconciling changes which items match and their residuals, none of
-        # the documents' lines: Odoo's sync of their tax and payment term
-        # lines (a fifth of the posting time here) has nothing to do, as for
-        # the payments and cash basis entries where core skips it too.
-        AccountMoveLine = self.env["account.move.line"].with_context(skip_invoice_sync=True)
+        AccountMoveLine = self._get_reconciling_model()
         plan = []
         items_per_line = []
         bill_items_per_clearing = defaultdict(lambda: AccountMoveLine)
         for line, proposal, bill, own_lines, clearing_item in zip(
             self, proposals, bills, transfer_lines, clearing_items, strict=True
         ):
-            items_by_account = defaultdict(list)
-            for item in proposal.items:
-                items_by_account[item.account].append(item.line_id)
-            own_lines = own_lines.with_env(AccountMoveLine.env)
-            line_plan = [
-                AccountMoveLine.browse(line_ids) + own_lines.filtered(lambda aml, acc=account: aml.account_id == acc)
-                for account, line_ids in items_by_account.items()
-            ]
+            line_plan = line._get_settling_plan(proposal, own_lines)
             plan += line_plan
             bill_item = line._get_bill_clearing_item(bill).with_env(AccountMoveLine.env)
             bill_items_per_clearing[clearing_item.with_env(AccountMoveLine.env)] += bill_item
             items_per_line.append(AccountMoveLine.union(*line_plan, bill_item))
         plan += [clearing_item + bill_items for clearing_item, bill_items in bill_items_per_clearing.items()]
-        all_items = AccountMoveLine.union(*items_per_line, *bill_items_per_clearing)
+        return self._run_reconcile_plan(plan, items_per_line, extra_items=list(bill_items_per_clearing))
+
+    def _get_reconciling_model(self):
+        # Reconciling changes which items match and their residuals, none of
+        # the documents' lines: Odoo's sync of their tax and payment term
+        # lines (a fifth of the posting time here) has nothing to do, as for
+        # the payments and cash basis entries where core skips it too.
+        return self.env["account.move.line"].with_context(skip_invoice_sync=True)
+
+    def _get_settling_plan(self, proposal, own_lines):
+        """The reconciliations settling this line's customer items with its
+        own transfer items: one per receivable account."""
+        self.ensure_one()
+        AccountMoveLine = self._get_reconciling_model()
+        items_by_account = defaultdict(list)
+        for item in proposal.items:
+            items_by_account[item.account].append(item.line_id)
+        own_lines = own_lines.with_env(AccountMoveLine.env)
+        return [
+            AccountMoveLine.browse(line_ids) + own_lines.filtered(lambda aml, acc=account: aml.account_id == acc)
+            for account, line_ids in items_by_account.items()
+        ]
+
+    def _run_reconcile_plan(self, plan, items_per_line, extra_items=()):
+        """Reconcile ``plan`` in one go and check that every item of it is
+        settled (else nothing is posted).
+
+        :param items_per_line: per line, its own items in the plan
+        :param extra_items: the plan's items no line owns alone
+        :return: per line, the reconciliations made (cancelling the line
+            removes exactly these)
+        """
+        AccountMoveLine = self._get_reconciling_model()
+        all_items = AccountMoveLine.union(*items_per_line, *extra_items)
         # Odoo reads the plan's items in one query for the batch, not one per customer.
         plan = [items.with_prefetch(all_items._prefetch_ids) for items in plan]
         # Earlier partial payments of these items stay when a run is cancelled.
@@ -656,7 +764,7 @@ class AccountReimbursementLine(models.Model):
         bills.invalidate_recordset(["state", "payment_state"])
 
     def _check_cancellable(self):
-        for line in self:
+        for line in self.filtered(lambda line: line.kind == KIND_REIMBURSEMENT):
             bill = line.bill_id
             payable = bill.line_ids.filtered(lambda aml: aml.account_id.account_type == "liability_payable")
             if (
@@ -695,10 +803,11 @@ class AccountReimbursementLine(models.Model):
             }
             for item in self.transfer_line_ids.sorted("id")
         ]
-        clearing_vals = self._prepare_clearing_line_vals()
-        clearing_share = dict(
-            clearing_vals, amount_currency=-clearing_vals["amount_currency"], balance=-clearing_vals["balance"]
-        )
+        if self.kind == KIND_REIMBURSEMENT:
+            clearing = self._prepare_clearing_line_vals()
+            reversed_items.append(
+                dict(clearing, amount_currency=-clearing["amount_currency"], balance=-clearing["balance"])
+            )
         return {
             "move_type": "entry",
             "journal_id": self.company_id.reimbursement_transfer_journal_id.id,
@@ -708,7 +817,7 @@ class AccountReimbursementLine(models.Model):
                 run=self.reimbursement_id.name,
                 customer=self.customer_id.name,
             ),
-            "line_ids": [Command.create(vals) for vals in [*reversed_items, clearing_share]],
+            "line_ids": [Command.create(vals) for vals in reversed_items],
         }
 
     def _create_cancel_moves(self):
@@ -727,7 +836,8 @@ class AccountReimbursementLine(models.Model):
             for item, reversal in zip(line.transfer_line_ids.sorted("id"), reversals, strict=False):
                 if item.account_id.reconcile:
                     plan.append(item + reversal)
-            shares_per_clearing[line.clearing_line_id] += reversals[-1]
+            if line.kind == KIND_REIMBURSEMENT:
+                shares_per_clearing[line.clearing_line_id] += reversals[-1]
         plan += [clearing_item + shares for clearing_item, shares in shares_per_clearing.items()]
         self.env["account.move.line"]._reconcile_plan(plan)
 
@@ -755,15 +865,24 @@ class AccountReimbursementLine(models.Model):
         )
         customer_bodies = defaultdict(list)
         for line in self:
-            customer_bodies[line.customer_id.id].append(
-                self.env._(
-                    "%(user)s cancelled the reimbursement of %(amount)s (%(run)s) on %(date)s: "
-                    "the credit balance is open again.",
-                    user=user_name,
-                    amount=line.currency_id.format(line.amount),
-                    run=line.reimbursement_id.name,
-                    date=today,
+            if line.kind == KIND_WRITE_OFF:
+                message = self.env._(
+                    "%(user)s cancelled the write-off of %(amount)s (%(run)s) on %(date)s: "
+                    "the credit balance is open again."
                 )
+            else:
+                message = self.env._(
+                    "%(user)s cancelled the reimbursement of %(amount)s (%(run)s) on %(date)s: "
+                    "the credit balance is open again."
+                )
+            customer_bodies[line.customer_id.id].append(
+                message
+                % {
+                    "user": user_name,
+                    "amount": line.currency_id.format(line.amount),
+                    "run": line.reimbursement_id.name,
+                    "date": today,
+                }
             )
         customers = self.customer_id
         customers._message_log_batch(

@@ -16,16 +16,24 @@ SKIP_OPEN_DEBITS = "open_debits"
 SKIP_BELOW_MINIMUM = "below_minimum"
 SKIP_DEBITS_EXCEED = "debits_exceed"
 
+# What a run line does with a customer's credit (account.reimbursement.line.kind).
+KIND_REIMBURSEMENT = "reimbursement"
+KIND_WRITE_OFF = "write_off"
+LINE_KINDS = [(KIND_REIMBURSEMENT, "Reimbursement"), (KIND_WRITE_OFF, "Write-off")]
+
 
 def analytic_key(distribution):
     """Hashable, order-independent form of an analytic distribution."""
     return json.dumps(distribution, sort_keys=True) if distribution else ""
 
 
-def proposal_key(customer_id, currency_id, account_id, distribution):
-    """Identity of a reimbursement: the same between a proposal and the
-    line that records it, and between two computations of it."""
-    return f"{customer_id}-{currency_id}-{account_id or 0}-{analytic_key(distribution)}"
+def proposal_key(customer_id, currency_id, account_id, distribution, kind=KIND_REIMBURSEMENT):
+    """Identity of a reimbursement (or write-off): the same between a
+    proposal and the line that records it, and between two computations of
+    it. A credit written off that has grown into a reimbursement since is
+    another one."""
+    key = f"{customer_id}-{currency_id}-{account_id or 0}-{analytic_key(distribution)}"
+    return key if kind == KIND_REIMBURSEMENT else f"{kind}-{key}"
 
 
 @dataclass
@@ -47,7 +55,8 @@ class OpenItem:
 @dataclass
 class Proposal:
     """One reimbursement to make: a customer's credit items (and, when
-    offsetting, its debit items) in one currency, paid out by one bill."""
+    offsetting, its debit items) in one currency, paid out by one bill; or,
+    of ``kind`` write-off, written off to the company's write-off account."""
 
     customer: models.BaseModel
     currency: models.BaseModel
@@ -55,6 +64,7 @@ class Proposal:
     items: list[OpenItem]
     account: models.BaseModel
     analytic: dict | None
+    kind: str = KIND_REIMBURSEMENT
     amount: float = field(init=False)
     amount_company_currency: float = field(init=False)
 
@@ -64,7 +74,7 @@ class Proposal:
 
     @property
     def key(self):
-        return proposal_key(self.customer.id, self.currency.id, self.account.id, self.analytic)
+        return proposal_key(self.customer.id, self.currency.id, self.account.id, self.analytic, self.kind)
 
     @property
     def item_ids(self):

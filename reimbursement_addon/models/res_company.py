@@ -58,6 +58,34 @@ class ResCompany(models.Model):
         "customer's own partner.",
     )
 
+    reimbursement_writeoff_account_id = fields.Many2one(
+        comodel_name="account.account",
+        string="Write-off Account",
+        check_company=True,
+        domain="[('reconcile', '=', False), ('account_type', 'not in', ('asset_receivable', 'liability_payable'))]",
+        help="Account credited when a run writes off a customer's small, dormant credit balance (an income "
+        "account: the credit the customer no longer claims).",
+    )
+    reimbursement_writeoff_max_amount = fields.Monetary(
+        string="Write Off Credits Below",
+        currency_field="currency_id",
+        default=0.0,
+        help="A credit balance below this amount (in company currency) that is also below the minimum "
+        "reimbursement and dormant may be written off by a run. 0: nothing is written off.",
+    )
+    reimbursement_writeoff_after_days = fields.Integer(
+        string="Dormant After (Days)",
+        default=1095,
+        help="A credit balance is dormant when the customer's newest open item in its currency is older than "
+        "this many days on the run date. The default, three years, is the Norwegian limitation period "
+        "(foreldelsesloven § 2).",
+    )
+    reimbursement_write_off_small_credits = fields.Boolean(
+        string="Write Off Small Credits",
+        help="Default of new runs and the option of scheduled ones: the run also writes off the small, "
+        "dormant credit balances it would otherwise leave.",
+    )
+
     reimbursement_background_threshold = fields.Integer(
         string="Post in the Background Above",
         default=1000,
@@ -133,6 +161,51 @@ class ResCompany(models.Model):
                 raise ValidationError(
                     self.env._(
                         "The minimum reimbursement of %(company)s cannot be negative.",
+                        company=company.display_name,
+                    )
+                )
+
+    @api.constrains(
+        "reimbursement_writeoff_account_id",
+        "reimbursement_writeoff_max_amount",
+        "reimbursement_writeoff_after_days",
+        "reimbursement_write_off_small_credits",
+    )
+    def _check_reimbursement_writeoff(self):
+        for company in self:
+            account = company.reimbursement_writeoff_account_id
+            if account and (
+                account.reconcile
+                or account.account_type in ("asset_receivable", "liability_payable")
+                or not account.company_ids & company.parent_ids
+            ):
+                raise ValidationError(
+                    self.env._(
+                        "The write-off account of %(company)s must be an account of that company that is neither "
+                        "receivable, payable nor reconcilable (an income account); %(account)s is not.",
+                        company=company.display_name,
+                        account=account.display_name,
+                    )
+                )
+            if company.currency_id.compare_amounts(company.reimbursement_writeoff_max_amount, 0.0) < 0:
+                raise ValidationError(
+                    self.env._(
+                        "The largest credit %(company)s writes off cannot be negative.",
+                        company=company.display_name,
+                    )
+                )
+            if company.reimbursement_writeoff_after_days < 0:
+                raise ValidationError(
+                    self.env._(
+                        "The days after which a credit of %(company)s is dormant cannot be negative.",
+                        company=company.display_name,
+                    )
+                )
+            if company.reimbursement_write_off_small_credits and not account:
+                raise ValidationError(
+                    self.env._(
+                        "%(company)s writes off small credits by default, so it needs a write-off account: set "
+                        "one in Settings > Invoicing > Customer reimbursement.",
                         company=company.display_name,
                     )
                 )

@@ -69,3 +69,20 @@ class ResConfigSettings(models.TransientModel):
         related="company_id.reimbursement_next_date",
         readonly=False,
     )
+    reimbursement_writeoff_account_id = fields.Many2one(
+        related="company_id.reimbursement_writeoff_account_id",
+        readonly=False,
+    )
+    reimbursement_writeoff_max_amount = fields.Monetary(
+        related="company_id.reimbursement_writeoff_max_amount",
+        currency_field="currency_id",
+        readonly=False,
+    )
+    reimbursement_writeoff_after_days = fields.Integer(
+        related="company_id.reimbursement_writeoff_after_days",
+        readonly=False,
+    )
+    reimbursement_write_off_small_credits = fields.Boolean(
+        related="company_id.reimbursement_write_off_small_credits",
+        readonly=False,
+    )

@@ -2,6 +2,8 @@ from collections import defaultdict
 
 from odoo import api, models
 
+from ..models.reimbursement_proposal import KIND_WRITE_OFF
+
 
 class ReportReimbursement(models.AbstractModel):
     _name = "report.reimbursement_addon.report_reimbursement"
@@ -10,7 +12,8 @@ class ReportReimbursement(models.AbstractModel):
     @api.model
     def _get_report_values(self, docids, data=None):
         """The report prints reimbursement lines, grouped by run, with the
-        options each run used and the totals per currency."""
+        options each run used and the totals per currency; the credits
+        written off apart, with their own totals."""
         # Printed from the report wizard, the lines come in ``data``: the
         # client downloads a report with data but no document ids.
         docids = docids or (data or {}).get("line_ids") or []
@@ -20,22 +23,28 @@ class ReportReimbursement(models.AbstractModel):
             .sorted(lambda line: (line.date, line.reimbursement_id.name, line.customer_id.name or "", line.id))
         )
         lines_by_run = defaultdict(lambda: self.env["account.reimbursement.line"])
+        write_offs_by_run = defaultdict(lambda: self.env["account.reimbursement.line"])
         totals = defaultdict(float)
+        write_off_totals = defaultdict(float)
         for line in lines:
-            lines_by_run[line.reimbursement_id] |= line
+            write_off = line.kind == KIND_WRITE_OFF
+            (write_offs_by_run if write_off else lines_by_run)[line.reimbursement_id] |= line
             # A proposal's lines count as what posting would make.
             if line.state == "done" or (line.state == "draft" and line.reimbursement_id.state == "draft"):
-                totals[line.currency_id] += line.amount
+                (write_off_totals if write_off else totals)[line.currency_id] += line.amount
+        runs = list(dict.fromkeys(line.reimbursement_id for line in lines))
         return {
             "doc_ids": docids,
             "doc_model": "account.reimbursement.line",
             "docs": lines,
-            "runs": list(lines_by_run),
+            "runs": runs,
             "lines_by_run": lines_by_run,
+            "write_offs_by_run": write_offs_by_run,
             "totals": sorted(totals.items(), key=lambda item: item[0].name),
+            "write_off_totals": sorted(write_off_totals.items(), key=lambda item: item[0].name),
             "company": lines.company_id[:1] or self.env.company,
             "filters": (data or {}).get("filters"),
-            "proof": any(run.state == "draft" for run in lines_by_run),
+            "proof": any(run.state == "draft" for run in runs),
         }
 
 

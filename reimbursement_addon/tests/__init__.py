@@ -7,3 +7,4 @@ from . import test_cancellation
 from . import test_validation
 from . import test_access
 from . import test_concurrency
+from . import test_write_off

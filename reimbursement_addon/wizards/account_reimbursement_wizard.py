@@ -1,6 +1,8 @@
 from odoo import Command, api, fields, models
 from odoo.exceptions import UserError
 
+from ..models.reimbursement_proposal import KIND_REIMBURSEMENT, KIND_WRITE_OFF, LINE_KINDS
+
 
 class AccountReimbursementWizard(models.TransientModel):
     _name = "account.reimbursement.wizard"
@@ -55,6 +57,13 @@ class AccountReimbursementWizard(models.TransientModel):
         help="E-mail each reimbursed customer, once its reimbursement is posted, what is paid back, from "
         "which credit and to which bank account.",
     )
+    write_off_small_credits = fields.Boolean(
+        string="Write Off Small, Dormant Credits",
+        default=lambda self: self.env.company.reimbursement_write_off_small_credits,
+        help="Also write off, to the company's write-off account, each credit balance below the minimum "
+        "reimbursement and below the company's write-off amount whose newest open item is older than the "
+        "company's dormancy, instead of leaving it on the receivable.",
+    )
     min_amount = fields.Monetary(
         related="company_id.reimbursement_min_amount",
         string="Minimum Reimbursement",
@@ -81,6 +90,13 @@ class AccountReimbursementWizard(models.TransientModel):
         help="Total of the reimbursements unticked in the preview, in company currency: they are not made.",
     )
     unselected_count = fields.Integer(string="Reimbursements Not Selected", compute="_compute_amount_total")
+    amount_written_off = fields.Monetary(
+        string="To Write Off",
+        currency_field="company_currency_id",
+        compute="_compute_amount_total",
+        help="Total of the small, dormant credits selected to be written off, in company currency.",
+    )
+    write_off_count = fields.Integer(string="Write-offs Selected", compute="_compute_amount_total")
 
     @api.model
     def default_get(self, fields_list):
@@ -115,17 +131,22 @@ class AccountReimbursementWizard(models.TransientModel):
                     self.env._("%(value)s is not a date: give the accounting date as YYYY-MM-DD.", value=value)
                 ) from exc
 
-    @api.depends("line_ids.selected", "line_ids.amount_company_currency")
+    @api.depends("line_ids.selected", "line_ids.amount_company_currency", "line_ids.kind")
     def _compute_amount_total(self):
         for wizard in self:
             selected = wizard.line_ids.filtered("selected")
             unselected = wizard.line_ids - selected
-            wizard.amount_total = sum(selected.mapped("amount_company_currency"))
-            wizard.selected_count = len(selected)
+            write_offs = selected.filtered(lambda line: line.kind == KIND_WRITE_OFF)
+            wizard.amount_total = sum((selected - write_offs).mapped("amount_company_currency"))
+            wizard.selected_count = len(selected - write_offs)
+            wizard.amount_written_off = sum(write_offs.mapped("amount_company_currency"))
+            wizard.write_off_count = len(write_offs)
             wizard.amount_unselected = sum(unselected.mapped("amount_company_currency"))
             wizard.unselected_count = len(unselected)
 
-    @api.onchange("summarize_customer", "include_debit_customers", "offset_debits", "partner_domain")
+    @api.onchange(
+        "summarize_customer", "include_debit_customers", "offset_debits", "partner_domain", "write_off_small_credits"
+    )
     def _onchange_options(self):
         # A preview made with other options no longer describes the run (the
         # date is not one of them: it changes no amount of the preview).
@@ -199,6 +220,9 @@ class AccountReimbursementWizard(models.TransientModel):
             "partner_domain": self.partner_domain,
             "min_amount": self.min_amount,
             "notify_customers": self.notify_customers,
+            "write_off_small_credits": self.write_off_small_credits,
+            "writeoff_max_amount": self.company_id.reimbursement_writeoff_max_amount,
+            "writeoff_after_days": self.company_id.reimbursement_writeoff_after_days,
         }
 
     def _new_run(self):
@@ -277,9 +301,10 @@ class AccountReimbursementWizard(models.TransientModel):
             "currency_id": proposal.currency.id,
             "company_currency_id": proposal.company_currency.id,
             "key": proposal.key,
+            "kind": proposal.kind,
             "customer_id": proposal.customer.id,
-            "vendor_id": vendor.id,
-            "vendor_name": vendor.display_name or new_vendor_name,
+            "vendor_id": vendor.id if proposal.kind == KIND_REIMBURSEMENT else False,
+            "vendor_name": (vendor.display_name or new_vendor_name) if proposal.kind == KIND_REIMBURSEMENT else False,
             "amount": proposal.amount,
             "amount_company_currency": proposal.amount_company_currency,
             "account_id": proposal.account.id,
@@ -299,6 +324,7 @@ class AccountReimbursementWizardLine(models.TransientModel):
     )
     selected = fields.Boolean(default=True)
     key = fields.Char(readonly=True)
+    kind = fields.Selection(selection=LINE_KINDS, string="Type", readonly=True)
     customer_id = fields.Many2one(comodel_name="res.partner", readonly=True)
     vendor_id = fields.Many2one(
         comodel_name="res.partner",

@@ -1,0 +1,352 @@
+from odoo.exceptions import UserError, ValidationError
+from odoo.tests import tagged
+
+from .. import series
+from .common import ReimbursementCommon
+
+
+@tagged("post_install", "-at_install")
+class TestWriteOff(ReimbursementCommon):
+    """Small, dormant credit balances written off by the run: below the
+    minimum and the write-off amount, the customer's newest open item older
+    than the dormancy. The credits of January are 151 days old on the run
+    date (2019-06-15)."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.writeoff_account = cls.env["account.account"].create(
+            {
+                "name": "Written-off customer credits",
+                "code": "389000",
+                "account_type": "income_other",
+                "company_ids": [(6, 0, cls.company.ids)],
+            }
+        )
+        cls.company.write(
+            {
+                "reimbursement_min_amount": 50.0,
+                "reimbursement_writeoff_account_id": cls.writeoff_account.id,
+                "reimbursement_writeoff_max_amount": 10.0,
+                "reimbursement_writeoff_after_days": 150,
+            }
+        )
+        cls.small = cls._customer("Small Dormant")
+        cls._credit_note(cls.small, 3.5)
+        cls.large = cls._customer("Large Credit")
+        cls._credit_note(cls.large, 120.0)
+        cls.company_currency = cls.company.currency_id
+
+    def _write_off_items(self, line):
+        return line.transfer_line_ids.sorted("balance")
+
+    def test_small_dormant_credit_written_off(self):
+        run = self._reimburse(self.small + self.large, write_off_small_credits=True)
+
+        self.assertEqual(run.state, "done")
+        write_off = run.line_ids.filtered(lambda line: line.kind == "write_off")
+        reimbursement = run.line_ids - write_off
+        self.assertRecordValues(
+            write_off,
+            [
+                {
+                    "customer_id": self.small.id,
+                    "amount": 3.5,
+                    "state": "done",
+                    "vendor_id": False,
+                    "bill_id": False,
+                    "clearing_line_id": False,
+                }
+            ],
+        )
+        self.assertReimbursed(reimbursement, self.large, 120.0)
+        self.assertEqual(reimbursement.kind, "reimbursement")
+        # Dr the customer's receivable, Cr the write-off account, in the
+        # transfer journal, reconciled with the credit note.
+        self.assertRecordValues(
+            write_off.transfer_move_id,
+            [{"state": "posted", "journal_id": self.company.reimbursement_transfer_journal_id.id, "ref": run.name}],
+        )
+        self.assertRecordValues(
+            self._write_off_items(write_off),
+            [
+                {
+                    "account_id": self.writeoff_account.id,
+                    "partner_id": self.small.id,
+                    "currency_id": self.company_currency.id,
+                    "amount_currency": -3.5,
+                    "balance": -3.5,
+                    "reconciled": False,
+                },
+                {
+                    "account_id": self.receivable.id,
+                    "partner_id": self.small.id,
+                    "currency_id": self.company_currency.id,
+                    "amount_currency": 3.5,
+                    "balance": 3.5,
+                    "reconciled": True,
+                },
+            ],
+        )
+        self.assertTrue(all(write_off.source_line_ids.mapped("reconciled")))
+        self.assertEqual(self._open_residual(self.small), 0.0)
+        self.assertEqual(self._account_balance(self.writeoff_account), -3.5)
+        self.assertEqual(self._account_balance(self.clearing), 0.0)
+        # No bill, no vendor made for it.
+        self.assertEqual(run.line_ids.bill_id, reimbursement.bill_id)
+        # Each kind counted and totalled apart.
+        self.assertRecordValues(
+            run,
+            [{"customer_count": 1, "amount_total": 120.0, "write_off_count": 1, "amount_written_off": 3.5}],
+        )
+        chatter = " ".join(run.message_ids.mapped("body"))
+        self.assertIn("Proposed: 1 reimbursement(s) for 1 customer(s)", chatter)
+        self.assertIn("Small, dormant credits to write off: 1, $&nbsp;3.50 in all.", chatter)
+        self.assertIn("1 reimbursement(s) made for 1 customer(s)", chatter)
+        self.assertIn("1 small, dormant credit(s) written off, $&nbsp;3.50 in all.", chatter)
+
+    def test_report_and_proof_show_write_offs_apart(self):
+        self.company.external_report_layout_id = self.env.ref("web.external_layout_standard")
+        euro = self._customer("Small Euro Report")
+        self._credit_note(euro, 8.0, currency=self.eur)
+        customers = self.small + self.large + euro
+        proposal = self._wizard(customers, write_off_small_credits=True)._create_run()
+        run = self._reimburse(customers, write_off_small_credits=True)
+
+        for printed, status in ((proposal, "Proof, not posted"), (run, "Written off")):
+            html, _report_type = self.env["ir.actions.report"]._render_qweb_html(
+                "reimbursement_addon.action_report_reimbursement_run", printed.ids
+            )
+            html = html.decode()
+            # The reimbursement in its table, the write-offs in theirs, with
+            # the options and the totals of each kind per currency.
+            reimbursed, written_off = html.split("Small, dormant credits written off")
+            self.assertIn("Large Credit", reimbursed)
+            self.assertNotIn("Small Dormant", reimbursed)
+            self.assertIn("Small Dormant", written_off)
+            self.assertIn("Small Euro Report", written_off)
+            self.assertIn(status, written_off)
+            self.assertIn("Write off small, dormant credits below:", reimbursed)
+            totals, written_off_totals = written_off.split("Written off per currency")
+            self.assertIn("120.00", totals.split("Total per currency")[1])
+            self.assertIn("3.50", written_off_totals)
+            self.assertIn("8.00", written_off_totals)
+
+    def test_option_off_writes_nothing_off(self):
+        run = self._reimburse(self.small + self.large)
+
+        self.assertEqual(run.line_ids.customer_id, self.large)
+        self.assertEqual(run.line_ids.kind, "reimbursement")
+        self.assertEqual(self._open_residual(self.small), -3.5)
+        self.assertEqual(self._account_balance(self.writeoff_account), 0.0)
+        self.assertIn("Small Dormant", " ".join(run.message_ids.mapped("body")))
+
+    def test_dormancy_boundaries(self):
+        """151 days old: dormant after 150 days, not after 151."""
+        self.company.reimbursement_writeoff_after_days = 151
+        wizard = self._wizard(self.small, write_off_small_credits=True)
+        wizard.action_preview()
+        self.assertFalse(wizard.line_ids)
+        self.assertIn("below the minimum reimbursement: Small Dormant", wizard.skipped_summary)
+
+        self.company.reimbursement_writeoff_after_days = 150
+        wizard = self._wizard(self.small + self.large, write_off_small_credits=True)
+        wizard.action_preview()
+        self.assertRecordValues(
+            wizard.line_ids.sorted("amount"),
+            [
+                {"customer_id": self.small.id, "kind": "write_off", "amount": 3.5, "vendor_name": False},
+                {
+                    "customer_id": self.large.id,
+                    "kind": "reimbursement",
+                    "amount": 120.0,
+                    "vendor_name": "New one-time vendor",
+                },
+            ],
+        )
+        # The preview totals each kind apart.
+        self.assertRecordValues(
+            wizard,
+            [{"amount_total": 120.0, "selected_count": 1, "amount_written_off": 3.5, "write_off_count": 1}],
+        )
+
+    def test_write_off_amount_boundary(self):
+        """A credit of exactly the write-off amount is not written off."""
+        self.company.reimbursement_writeoff_max_amount = 3.5
+        with self.assertRaisesRegex(UserError, "nothing to reimburse"):
+            self._reimburse(self.small, write_off_small_credits=True)
+        self.company.reimbursement_writeoff_max_amount = 3.51
+        run = self._reimburse(self.small, write_off_small_credits=True)
+        self.assertEqual(run.line_ids.kind, "write_off")
+
+    def test_credit_above_the_minimum_is_reimbursed_not_written_off(self):
+        self.company.reimbursement_writeoff_max_amount = 500.0
+        run = self._reimburse(self.large, write_off_small_credits=True)
+        self.assertEqual(run.line_ids.kind, "reimbursement")
+
+    def test_foreign_currency_write_off(self):
+        """8 EUR credited at 0.5 USD/EUR (4 USD), written off at 0.4 (3.20
+        USD): the receivable is settled at 4, the write-off account credited
+        with 8 EUR at 3.20, the 0.80 gain booked in the same entry."""
+        customer = self._customer("Small Euro")
+        self._credit_note(customer, 8.0, currency=self.eur)
+
+        line = self._reimburse(customer, write_off_small_credits=True).line_ids
+
+        self.assertRecordValues(line, [{"kind": "write_off", "currency_id": self.eur.id, "amount": 8.0}])
+        gain = self.company.income_currency_exchange_account_id
+        self.assertRecordValues(
+            self._write_off_items(line),
+            [
+                {
+                    "account_id": self.writeoff_account.id,
+                    "currency_id": self.eur.id,
+                    "amount_currency": -8.0,
+                    "balance": -3.2,
+                },
+                {
+                    "account_id": gain.id,
+                    "currency_id": self.company_currency.id,
+                    "amount_currency": -0.8,
+                    "balance": -0.8,
+                },
+                {"account_id": self.receivable.id, "currency_id": self.eur.id, "amount_currency": 8.0, "balance": 4.0},
+            ],
+        )
+        self.assertEqual(self._open_residual(customer, self.eur), 0.0)
+        self.assertEqual(self._open_residual(customer), 0.0)
+
+    def test_not_summarized_keeps_accounts(self):
+        """Not summarized: a write-off per receivable account, each settling
+        its own items."""
+        customer = self._customer("Small Two Accounts")
+        other_receivable = self.receivable.copy({"code": "121098"})
+        self._entry(customer, self.receivable, -2.0)
+        self._entry(customer, other_receivable, -1.5)
+
+        run = self._reimburse(customer, write_off_small_credits=True, summarize_customer=False)
+
+        self.assertRecordValues(
+            run.line_ids.sorted("amount"),
+            [
+                {"kind": "write_off", "account_id": other_receivable.id, "amount": 1.5, "state": "done"},
+                {"kind": "write_off", "account_id": self.receivable.id, "amount": 2.0, "state": "done"},
+            ],
+        )
+        # Both share one entry of the batch.
+        self.assertEqual(len(run.line_ids.transfer_move_id), 1)
+        for line in run.line_ids:
+            receivable_item = line.transfer_line_ids.filtered(lambda aml: aml.balance > 0)
+            self.assertRecordValues(
+                receivable_item, [{"account_id": line.account_id.id, "balance": line.amount, "reconciled": True}]
+            )
+        self.assertEqual(self._open_residual(customer), 0.0)
+        self.assertEqual(self._account_balance(self.writeoff_account), -3.5)
+
+    def test_cancel_write_off_restores_the_credit(self):
+        run = self._reimburse(self.small + self.large, write_off_small_credits=True)
+        write_off = run.line_ids.filtered(lambda line: line.kind == "write_off")
+
+        write_off.action_cancel()
+
+        self.assertEqual(write_off.state, "cancelled")
+        self.assertEqual(self._open_residual(self.small), -3.5)
+        self.assertEqual(self._open_items(self.small).move_id.move_type, "out_refund")
+        self.assertEqual(self._account_balance(self.writeoff_account), 0.0)
+        self.assertRecordValues(
+            write_off.cancel_move_id.line_ids.sorted("balance"),
+            [
+                {"account_id": self.receivable.id, "balance": -3.5, "reconciled": True},
+                {"account_id": self.writeoff_account.id, "balance": 3.5, "reconciled": False},
+            ],
+        )
+        # The reimbursement of the same run stays.
+        self.assertReimbursed(run.line_ids - write_off, self.large, 120.0)
+        self.assertIn("cancelled the write-off of", " ".join(self.small.message_ids.mapped("body")))
+
+    def test_grown_credit_is_not_written_off(self):
+        """A proposed write-off whose credit grew above the minimum before
+        posting is skipped, and nothing is posted for it."""
+        run = self._wizard(self.small, write_off_small_credits=True)._create_run()
+        self._credit_note(self.small, 100.0)
+
+        run.action_post()
+
+        self.assertRecordValues(run.line_ids, [{"kind": "write_off", "state": "skipped"}])
+        self.assertEqual(self._open_residual(self.small), -103.5)
+        self.assertEqual(self._account_balance(self.writeoff_account), 0.0)
+
+    def test_write_off_needs_an_account(self):
+        self.company.reimbursement_writeoff_account_id = False
+        with self.assertRaisesRegex(UserError, "has no write-off account"):
+            self._wizard(self.small, write_off_small_credits=True).action_preview()
+        with self.assertRaisesRegex(ValidationError, "needs a write-off account"):
+            self.company.reimbursement_write_off_small_credits = True
+
+    def test_write_off_account_must_not_be_receivable_nor_reconcilable(self):
+        refused = [
+            ({"reimbursement_writeoff_account_id": self.receivable.id}, "neither receivable, payable nor reconcilable"),
+            ({"reimbursement_writeoff_account_id": self.clearing.id}, "neither receivable, payable nor reconcilable"),
+            ({"reimbursement_writeoff_max_amount": -1.0}, "cannot be negative"),
+            ({"reimbursement_writeoff_after_days": -1}, "cannot be negative"),
+        ]
+        for vals, message in refused:
+            # assertRaises rolls the refused write back, so the next starts clean.
+            with self.assertRaises(ValidationError) as caught:
+                self.company.write(vals)
+            self.assertIn(message, str(caught.exception))
+        self.assertEqual(self.company.reimbursement_writeoff_account_id, self.writeoff_account)
+
+
+@tagged("post_install", "-at_install")
+class TestWriteOffQueryBudget(ReimbursementCommon):
+    """Runs of write-offs of two sizes, one after the other, each within a
+    budget of queries: a query made per write-off creeps into the larger
+    one and fails it."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        writeoff_account = cls.env["account.account"].create(
+            {
+                "name": "Written-off customer credits",
+                "code": "389000",
+                "account_type": "income_other",
+                "company_ids": [(6, 0, cls.company.ids)],
+            }
+        )
+        cls.company.write(
+            {
+                "reimbursement_min_amount": 50.0,
+                "reimbursement_writeoff_account_id": writeoff_account.id,
+                "reimbursement_writeoff_max_amount": 10.0,
+                "reimbursement_writeoff_after_days": 30,
+            }
+        )
+        cls.customers = cls.env["res.partner"]
+        for index in range(8):
+            customer = cls._customer(f"Budget Write-off {index:02}")
+            cls._credit_note(customer, 1.0 + index)
+            cls.customers |= customer
+        # One run first, so that both measured runs find Odoo's caches warm.
+        warm_up = cls._customer("Budget Write-off Warm-up")
+        cls._credit_note(warm_up, 0.5)
+        cls.env["account.reimbursement.wizard"].create(
+            {"date": cls.run_date, "partner_domain": str([("id", "=", warm_up.id)]), "write_off_small_credits": True}
+        ).action_reimburse()
+
+    def _measured_write_off(self, customers):
+        """Two queries of margin: one more query per write-off fails the
+        larger run."""
+        wizard = self._wizard(customers, write_off_small_credits=True)
+        self.env.flush_all()
+        own, per_write_off = series.WRITE_OFF_QUERIES
+        with self.assertQueryCount(own + per_write_off * len(customers) + 2):
+            wizard.action_reimburse()
+            self.env.flush_all()
+
+    def test_query_budget(self):
+        """Measured: 120 queries for two write-offs and for six on 19.0;
+        126 and 138 on 18.0."""
+        self._measured_write_off(self.customers[:2])
+        self._measured_write_off(self.customers[2:])
