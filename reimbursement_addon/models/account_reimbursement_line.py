@@ -347,28 +347,9 @@ class AccountReimbursementLine(models.Model):
 
         :param proposals: the current :class:`Proposal` of each line, in order
         """
-        run = self.reimbursement_id
-        run.ensure_one()
+        self.reimbursement_id.ensure_one()
         own_vals = [line._prepare_write_off_vals(proposal) for line, proposal in zip(self, proposals, strict=True)]
-        all_vals = [vals for vals_list in own_vals for vals in vals_list]
-        move = self.env["account.move"].create(
-            {
-                "move_type": "entry",
-                "journal_id": run.company_id.reimbursement_transfer_journal_id.id,
-                "date": run.date,
-                "ref": run.name,
-                "line_ids": [Command.create(vals) for vals in all_vals],
-            }
-        )
-        # The items were created in the order of their values.
-        move_lines = move.line_ids.sorted("id")
-        if len(move_lines) != len(all_vals):
-            raise UserError(self.env._("The write-off entry %(move)s has unexpected lines.", move=move.display_name))
-        own_lines = []
-        start = 0
-        for vals_list in own_vals:
-            own_lines.append(move_lines[start : start + len(vals_list)])
-            start += len(vals_list)
+        move, own_lines, _shared = self._create_batch_entry(own_vals)
         self._post_moves(move)
         plans = [
             line._get_settling_plan(proposal, own)
@@ -613,7 +594,6 @@ class AccountReimbursementLine(models.Model):
         :return: (the entry, per line the entry's items that are its own,
             per line the entry's clearing item matching its bill)
         """
-        run = self.reimbursement_id
         own_vals = []
         clearing_keys = []  # per line: the key of its clearing item's values
         clearing_vals = {}  # key: the values of the clearing lines it sums
@@ -630,7 +610,20 @@ class AccountReimbursementLine(models.Model):
             key: self._prepare_shared_clearing_line_vals(vals_list) if key[0] == "shared" else vals_list[0]
             for key, vals_list in clearing_vals.items()
         }
-        all_vals = [vals for vals_list in own_vals for vals in vals_list] + list(clearing_vals.values())
+        move, lines_per_line, shared_items = self._create_batch_entry(own_vals, list(clearing_vals.values()))
+        clearing_items = dict(zip(clearing_vals, shared_items, strict=True))
+        return move, lines_per_line, [clearing_items[key] for key in clearing_keys]
+
+    def _create_batch_entry(self, own_vals, shared_vals=()):
+        """One draft entry of these lines' run in the transfer journal, with
+        each line's own items (``own_vals``, a list of values per line) and
+        the items they share (``shared_vals``).
+
+        :return: (the entry, per line its own items, the shared items in
+            the order of their values)
+        """
+        run = self.reimbursement_id
+        all_vals = [vals for vals_list in own_vals for vals in vals_list] + list(shared_vals)
         move = self.env["account.move"].create(
             {
                 "move_type": "entry",
@@ -649,8 +642,7 @@ class AccountReimbursementLine(models.Model):
         for vals_list in own_vals:
             lines_per_line.append(move_lines[start : start + len(vals_list)])
             start += len(vals_list)
-        clearing_items = dict(zip(clearing_vals, move_lines[start:], strict=True))
-        return move, lines_per_line, [clearing_items[key] for key in clearing_keys]
+        return move, lines_per_line, move_lines[start:]
 
     def _post_moves(self, moves):
         """Post the bills and the transfer entry of these lines in one call."""
