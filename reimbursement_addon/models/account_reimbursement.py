@@ -20,6 +20,7 @@ from .reimbursement_proposal import (
     KIND_WRITE_OFF,
     SKIP_BELOW_MINIMUM,
     SKIP_DEBITS_EXCEED,
+    SKIP_NOT_DORMANT,
     SKIP_OPEN_DEBITS,
     OpenItem,
     Proposal,
@@ -499,8 +500,9 @@ class AccountReimbursement(models.Model):
             return []
         kind = KIND_REIMBURSEMENT
         if self.company_currency_id.compare_amounts(amount_company, self.min_amount) < 0:
-            if not self._is_small_dormant_credit(items, amount_company):
-                skipped.append(Skipped(SKIP_BELOW_MINIMUM, customer, currency, amount))
+            reason = self._get_small_credit_skip_reason(items, amount_company)
+            if reason:
+                skipped.append(Skipped(reason, customer, currency, amount))
                 return []
             kind = KIND_WRITE_OFF
         if self.summarize_customer:
@@ -508,18 +510,20 @@ class AccountReimbursement(models.Model):
             return [Proposal(customer, currency, self.company_currency_id, selected, no_account, None, kind)]
         return self._split_proposals(customer, currency, selected, kind)
 
-    def _is_small_dormant_credit(self, items, amount_company):
-        """Whether a credit below the minimum is to be written off: the run
-        writes off small credits, the credit (``amount_company``, in company
-        currency) is below the write-off amount, and the newest of the
-        customer's open ``items`` in its currency is older than the
-        dormancy on the run date."""
+    def _get_small_credit_skip_reason(self, items, amount_company):
+        """Why a credit below the minimum is left on the receivable, or
+        None when the run writes it off: the run writes off small credits,
+        the credit (``amount_company``, in company currency) is below the
+        write-off amount, and the newest of the customer's open ``items`` in
+        its currency is older than the dormancy on the run date."""
         if not self.write_off_small_credits:
-            return False
+            return SKIP_BELOW_MINIMUM
         if self.company_currency_id.compare_amounts(amount_company, self.writeoff_max_amount) >= 0:
-            return False
+            return SKIP_BELOW_MINIMUM
         newest = max(item.date for item in items)
-        return (self.date - newest).days > self.writeoff_after_days
+        if (self.date - newest).days <= self.writeoff_after_days:
+            return SKIP_NOT_DORMANT
+        return None
 
     def _check_write_off_configuration(self):
         if not self.company_id.reimbursement_writeoff_account_id:
@@ -584,6 +588,10 @@ class AccountReimbursement(models.Model):
                 '"Include customers with outstanding debit transactions" to reimburse them): %(names)s'
             ),
             SKIP_BELOW_MINIMUM: self.env._("%(count)s credit(s) below the minimum reimbursement: %(names)s"),
+            SKIP_NOT_DORMANT: self.env._(
+                "%(count)s credit(s) below the minimum reimbursement, not dormant long enough to be written "
+                "off: %(names)s"
+            ),
             SKIP_DEBITS_EXCEED: self.env._("%(count)s credit(s) fully taken up by open debits: %(names)s"),
         }
         by_reason = defaultdict(list)

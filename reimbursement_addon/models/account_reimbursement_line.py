@@ -14,6 +14,7 @@ from .reimbursement_proposal import (
     LINE_KINDS,
     SKIP_BELOW_MINIMUM,
     SKIP_DEBITS_EXCEED,
+    SKIP_NOT_DORMANT,
     SKIP_OPEN_DEBITS,
     analytic_key,
     proposal_key,
@@ -301,6 +302,12 @@ class AccountReimbursementLine(models.Model):
         if entry.reason == SKIP_BELOW_MINIMUM:
             return self.env._(
                 "The credit balance is below the minimum reimbursement since the proposal: %(amount)s now.",
+                amount=self.currency_id.format(entry.amount),
+            )
+        if entry.reason == SKIP_NOT_DORMANT:
+            return self.env._(
+                "The customer's account has moved since the proposal, so the credit balance is not dormant "
+                "any more: %(amount)s now.",
                 amount=self.currency_id.format(entry.amount),
             )
         if entry.reason == SKIP_DEBITS_EXCEED:

@@ -14,6 +14,7 @@ from odoo import models
 # Why a customer's credit is not proposed (keys of the "skipped" mapping).
 SKIP_OPEN_DEBITS = "open_debits"
 SKIP_BELOW_MINIMUM = "below_minimum"
+SKIP_NOT_DORMANT = "not_dormant"
 SKIP_DEBITS_EXCEED = "debits_exceed"
 
 # What a run line does with a customer's credit (account.reimbursement.line.kind).

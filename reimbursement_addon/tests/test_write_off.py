@@ -1,3 +1,6 @@
+from dateutil.relativedelta import relativedelta
+
+from odoo import fields
 from odoo.exceptions import UserError, ValidationError
 from odoo.tests import tagged
 
@@ -147,7 +150,10 @@ class TestWriteOff(ReimbursementCommon):
         wizard = self._wizard(self.small, write_off_small_credits=True)
         wizard.action_preview()
         self.assertFalse(wizard.line_ids)
-        self.assertIn("below the minimum reimbursement: Small Dormant", wizard.skipped_summary)
+        self.assertIn(
+            "below the minimum reimbursement, not dormant long enough to be written off: Small Dormant",
+            wizard.skipped_summary,
+        )
 
         self.company.reimbursement_writeoff_after_days = 150
         wizard = self._wizard(self.small + self.large, write_off_small_credits=True)
@@ -275,6 +281,74 @@ class TestWriteOff(ReimbursementCommon):
         self.assertRecordValues(run.line_ids, [{"kind": "write_off", "state": "skipped"}])
         self.assertEqual(self._open_residual(self.small), -103.5)
         self.assertEqual(self._account_balance(self.writeoff_account), 0.0)
+
+    def test_moved_credit_is_not_written_off(self):
+        """A proposed write-off whose customer got a new credit since is
+        not dormant any more when posted: skipped, with that reason."""
+        run = self._wizard(self.small, write_off_small_credits=True)._create_run()
+        self._credit_note(self.small, 2.0, date="2019-06-10")
+
+        run.action_post()
+
+        self.assertRecordValues(run.line_ids, [{"kind": "write_off", "state": "skipped"}])
+        self.assertIn("not dormant any more: $", run.line_ids.skip_reason)
+        self.assertEqual(self._open_residual(self.small), -5.5)
+        self.assertEqual(self._account_balance(self.writeoff_account), 0.0)
+
+    def test_write_off_inside_lock_date_refused(self):
+        """Refused before anything is posted, as reimbursements are; and a
+        write-off posted before the lock date cannot be cancelled inside it."""
+        locked = fields.Date.from_string("2019-06-30")
+        self.company.fiscalyear_lock_date = locked
+        moves_before = self.env["account.move"].search_count([])
+        with self.assertRaisesRegex(UserError, "06/15/2019.*lock date.*06/30/2019"):
+            self._reimburse(self.small, write_off_small_credits=True)
+        self.assertEqual(self.env["account.move"].search_count([]), moves_before)
+        self.assertEqual(self._open_residual(self.small), -3.5)
+
+        self.company.fiscalyear_lock_date = False
+        write_off = self._reimburse(self.small, write_off_small_credits=True).line_ids
+        self.company.fiscalyear_lock_date = locked
+        with self.assertRaisesRegex(UserError, "lock date"):
+            write_off.action_cancel()
+        self.assertRecordValues(write_off, [{"kind": "write_off", "state": "done"}])
+        self.assertEqual(self._open_residual(self.small), 0.0)
+        self.assertEqual(self._account_balance(self.writeoff_account), -3.5)
+
+    def test_scheduled_run_writes_off_with_the_company_option(self):
+        """The scheduled run takes the company's option: it reimburses the
+        large credit and writes off the small one that has not moved for
+        200 days."""
+        today = fields.Date.context_today(self.env.user)
+        recent = self._customer("Small Scheduled")
+        self._credit_note(recent, 4.0, date=today - relativedelta(days=200))
+        self.company.write(
+            {
+                "reimbursement_write_off_small_credits": True,
+                "reimbursement_schedule": "post",
+                "reimbursement_schedule_interval": "monthly",
+                "reimbursement_next_date": today,
+                "reimbursement_partner_domain": str([("id", "in", (recent + self.large).ids)]),
+            }
+        )
+
+        self.env["res.company"]._cron_scheduled_reimbursements()
+
+        run = self.env["account.reimbursement"].search([("company_id", "=", self.company.id)])
+        self.assertRecordValues(
+            run,
+            [{"state": "done", "date": today, "write_off_small_credits": True, "write_off_count": 1}],
+        )
+        self.assertRecordValues(
+            run.line_ids.sorted("amount"),
+            [
+                {"customer_id": recent.id, "kind": "write_off", "amount": 4.0, "state": "done"},
+                {"customer_id": self.large.id, "kind": "reimbursement", "amount": 120.0, "state": "done"},
+            ],
+        )
+        self.assertEqual(self._open_residual(recent), 0.0)
+        self.assertEqual(self._open_residual(self.large), 0.0)
+        self.assertEqual(self._account_balance(self.writeoff_account), -4.0)
 
     def test_write_off_needs_an_account(self):
         self.company.reimbursement_writeoff_account_id = False
