@@ -3,8 +3,9 @@
 Run by ``tools/dev.sh run`` inside ``odoo-bin shell`` (which gives ``env``),
 on a demo database where ``l10n_no`` is installed with its demo data: its
 company ("NO Company", on the Norwegian chart, in NOK) becomes Nordlys Handel
-AS, with customers holding credits of every kind and two Norwegian-speaking
-accountants, one who proposes and one who approves. The company pays its
+AS, with customers holding credits of every kind (one small and dormant,
+written off by the run) and two Norwegian-speaking accountants, one who
+proposes and one who approves. The company pays its
 reimbursements by bank file (``reimbursement_payment_order``): a bank
 journal with a Norwegian account, a payment mode, and its customers' bank
 accounts, trusted for outgoing payments but one.
@@ -49,6 +50,8 @@ CUSTOMERS = [
         [("refund", 3000.0, 35, []), ("invoice", 1200.0, 10, [])],
     ),
     ("Trondheim Trykk AS", "Trondheim", ("NO93 8601 1117 947", True), [("refund", 2150.0, 25, [])]),
+    # A small credit nobody has claimed for more than three years: inntektsført.
+    ("Nordkapp Reiseliv AS", "Honningsvåg", None, [("refund", 42.0, 1300, [])]),
 ]
 
 
@@ -87,6 +90,13 @@ def main(env):
             "reimbursement_approval_required": True,
             "reimbursement_responsible_id": accountants[1].id,
             "reimbursement_notify_customers": True,
+            # Small credits that have not moved for three years go to
+            # 3900 Annen driftsrelatert inntekt.
+            "reimbursement_writeoff_account_id": env["account.account"]
+            .search([("code", "=", "3900"), ("company_ids", "in", company.ids)], limit=1)
+            .id,
+            "reimbursement_writeoff_max_amount": 100.0,
+            "reimbursement_write_off_small_credits": True,
             "external_report_layout_id": env.ref("web.external_layout_standard").id,
         }
     )
