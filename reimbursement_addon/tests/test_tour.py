@@ -1,5 +1,7 @@
 from unittest.mock import patch
 
+from dateutil.relativedelta import relativedelta
+
 from odoo import fields
 from odoo.tests import HttpCase, tagged
 
@@ -129,6 +131,68 @@ class TestReimbursementApprovalTour(ReimbursementCommon, HttpCase):
         for customer in (self.alpha, self.beta):
             self.assertEqual(self._open_residual(customer), 0.0)
         self.assertEqual(self._account_balance(self.clearing), 0.0)
+
+
+@tagged("post_install", "-at_install")
+class TestWriteOffTour(ReimbursementCommon, HttpCase):
+    """An accountant writes off a small credit nobody has claimed for more
+    than a year in the same run as a reimbursement, in a real browser."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.run_date = fields.Date.context_today(cls.env.user)
+        cls.writeoff_account = cls.env["account.account"].create(
+            {
+                "name": "Written-off customer credits",
+                "code": "389000",
+                "account_type": "income_other",
+                "company_ids": [(6, 0, cls.company.ids)],
+            }
+        )
+        cls.company.write(
+            {
+                "reimbursement_min_amount": 50.0,
+                "reimbursement_writeoff_account_id": cls.writeoff_account.id,
+                "reimbursement_writeoff_max_amount": 10.0,
+                "reimbursement_writeoff_after_days": 365,
+            }
+        )
+        cls.accountant = cls._manager("reimbursement_writer_off", groups="account.group_account_user")
+        cls.large = cls._customer("Tour Large AS")
+        cls.dormant = cls._customer("Tour Dormant AS")
+        cls.recent = cls._customer("Tour Recent AS")
+        cls._credit_note(cls.large, 200.0, date=cls.run_date - relativedelta(days=20))
+        cls._credit_note(cls.dormant, 6.0, date=cls.run_date - relativedelta(days=400))
+        cls._credit_note(cls.recent, 7.0, date=cls.run_date - relativedelta(days=30))
+
+    def test_accountant_writes_off_a_dormant_credit(self):
+        self.start_tour("/odoo", "reimbursement_addon_write_off_tour", login=self.accountant.login, timeout=180)
+
+        run = self.env["account.reimbursement"].search([("company_id", "=", self.company.id)])
+        self.assertRecordValues(
+            run,
+            [{"state": "done", "write_off_small_credits": True, "write_off_count": 1, "amount_written_off": 6.0}],
+        )
+        write_off = run.line_ids.filtered(lambda line: line.kind == "write_off")
+        self.assertRecordValues(write_off, [{"customer_id": self.dormant.id, "amount": 6.0, "bill_id": False}])
+        self.assertRecordValues(
+            write_off.transfer_line_ids.sorted("balance"),
+            [
+                {
+                    "account_id": self.writeoff_account.id,
+                    "partner_id": self.dormant.id,
+                    "balance": -6.0,
+                    "reconciled": False,
+                },
+                {"account_id": self.receivable.id, "partner_id": self.dormant.id, "balance": 6.0, "reconciled": True},
+            ],
+        )
+        self.assertReimbursed(run.line_ids - write_off, self.large, 200.0)
+        for customer in (self.large, self.dormant):
+            self.assertEqual(self._open_residual(customer), 0.0)
+        self.assertEqual(self._open_residual(self.recent), -7.0)
+        self.assertEqual(self._account_balance(self.writeoff_account), -6.0)
 
 
 @tagged("post_install", "-at_install")
