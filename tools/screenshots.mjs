@@ -1,10 +1,11 @@
 // Screenshots of the running demo (make run) for the README, in Chromium:
 // the wizard with its preview, the run it makes, and page 1 of the
 // Reimbursement report printed from the run; then the run and the report
-// again in Norwegian Bokmål; then the monthly routine of the Norwegian
-// company (a proposal, its proof, the run approved by a second accountant,
-// its payment order and the run paid by bank file) and the e-mails the
-// customers get, in English and Norwegian.
+// again in Norwegian Bokmål, with the settings of small, dormant credits;
+// then the monthly routine of the Norwegian company (a proposal, its proof,
+// the run approved by a second accountant, its payment order and the run
+// paid by bank file) and the e-mails the customers get, in English and
+// Norwegian.
 //
 //   node tools/screenshots.mjs [base URL] [output folder]
 //
@@ -87,6 +88,13 @@ await page.waitForSelector(".o_action_manager .o_form_view .o_field_widget[name=
 await settle(page);
 await page.screenshot({ path: `${out}/run_nb.png` });
 await printReport(page, `${out}/report_nb`);
+// The company's settings of small, dormant credits, in Norwegian.
+await page.goto(`${base}/odoo/settings#account`);
+// Its own pane: the setting box is as tall as its neighbour in the row.
+const writeOffSetting = page.locator("#reimbursement_writeoff_setting .o_setting_right_pane");
+await writeOffSetting.scrollIntoViewIfNeeded();
+await settle(page);
+await writeOffSetting.screenshot({ path: `${out}/writeoff_settings_nb.png` });
 
 // The monthly routine in Norwegian, in Nordlys Handel AS, with four eyes:
 // Kari Nordmann proposes the run and prints its proof...
@@ -165,6 +173,7 @@ for (const [customer, subject, png] of [
 await browser.close();
 console.log(
     `screenshots written to ${out}: wizard.png wizard_preview.png wizard_preview_unticked.png run.png nothing_to_reimburse.png report.png run_nb.png report_nb.png ` +
+        "writeoff_settings_nb.png " +
         "proposal_nb.png proof_nb.png approved_nb.png payment_order_nb.png run_paid_nb.png advice.png advice_nb.png " +
         "payment_advice_nb.png"
 );
