@@ -108,6 +108,57 @@ class TestBackgroundPosting(BackgroundJobCase, ReimbursementCommon):
         self.assertEqual(self.env["account.move"].search_count([]), moves_before)
         self.assertFalse(self._triggers())
 
+    def test_write_offs_join_the_batches(self):
+        """With a minimum and a write-off amount of 13.00, the credits of
+        10.00 to 12.00 are written off and those of 13.00 and 14.00
+        reimbursed, in the same batches of two (the second holds one of
+        each), and each kind is counted apart at the end."""
+        writeoff_account = self.env["account.account"].create(
+            {
+                "name": "Written-off customer credits",
+                "code": "389000",
+                "account_type": "income_other",
+                "company_ids": [(6, 0, self.company.ids)],
+            }
+        )
+        self.company.write(
+            {
+                "reimbursement_min_amount": 13.0,
+                "reimbursement_writeoff_account_id": writeoff_account.id,
+                "reimbursement_writeoff_max_amount": 13.0,
+                "reimbursement_writeoff_after_days": 30,
+            }
+        )
+        run = self._reimburse(self.customers, write_off_small_credits=True)
+        self.assertEqual(run.state, "posting")
+        self._triggers().unlink()
+
+        self.assertEqual(self._run_cron(), {"done": 2, "remaining": 3})
+        self.assertEqual(self._run_cron(), {"done": 2, "remaining": 1})
+        self.assertEqual(self._run_cron(), {"done": 1, "remaining": 0})
+
+        self.assertRecordValues(
+            run,
+            [{"state": "done", "amount_total": 27.0, "write_off_count": 3, "amount_written_off": 33.0}],
+        )
+        self.assertRecordValues(
+            run.line_ids.sorted("amount"),
+            [
+                {"kind": kind, "amount": amount, "state": "done"}
+                for kind, amount in (
+                    ("write_off", 10.0),
+                    ("write_off", 11.0),
+                    ("write_off", 12.0),
+                    ("reimbursement", 13.0),
+                    ("reimbursement", 14.0),
+                )
+            ],
+        )
+        for customer in self.customers:
+            self.assertEqual(self._open_residual(customer), 0.0)
+        self.assertEqual(self._account_balance(writeoff_account), -33.0)
+        self.assertIn("3 small, dormant credit(s) written off", self._chatter(run))
+
     def test_one_posting_call_per_window(self):
         """The runner calls the job again on the same cursor while it reports
         progress with work left: that call posts nothing and reports no

@@ -270,6 +270,57 @@ class TestWriteOff(ReimbursementCommon):
         self.assertReimbursed(run.line_ids - write_off, self.large, 120.0)
         self.assertIn("cancelled the write-off of", " ".join(self.small.message_ids.mapped("body")))
 
+    def test_cancel_one_of_two_write_offs_sharing_an_entry(self):
+        """Two write-offs of a batch share one entry: cancelling one reverses
+        its own lines only, and the other stays written off."""
+        other = self._customer("Small Other")
+        self._credit_note(other, 2.0)
+        run = self._reimburse(self.small + other, write_off_small_credits=True)
+        first, second = run.line_ids.sorted(lambda line: line.customer_id.name)
+        self.assertEqual(len(run.line_ids.transfer_move_id), 1)
+
+        first.action_cancel()
+
+        self.assertRecordValues(
+            run.line_ids.sorted(lambda line: line.customer_id.name),
+            [
+                {"customer_id": self.small.id, "state": "cancelled"},
+                {"customer_id": other.id, "state": "done"},
+            ],
+        )
+        self.assertRecordValues(
+            first.cancel_move_id.line_ids.sorted("balance"),
+            [
+                {"account_id": self.receivable.id, "partner_id": self.small.id, "balance": -3.5},
+                {"account_id": self.writeoff_account.id, "partner_id": self.small.id, "balance": 3.5},
+            ],
+        )
+        self.assertEqual(self._open_residual(self.small), -3.5)
+        self.assertEqual(self._open_residual(other), 0.0)
+        self.assertTrue(second.transfer_line_ids.filtered(lambda item: item.account_id == self.receivable).reconciled)
+        self.assertEqual(self._account_balance(self.writeoff_account), -2.0)
+
+    def test_four_eyes_covers_write_offs(self):
+        """A run of write-offs only waits for a second manager too."""
+        self.company.reimbursement_approval_required = True
+        proposer = self._manager("writeoff_proposer")
+        reviewer = self._manager("writeoff_reviewer")
+
+        run = self._reimburse(self.small, user=proposer, write_off_small_credits=True)
+
+        self.assertRecordValues(run, [{"state": "draft", "write_off_count": 1, "approved_by_id": False}])
+        self.assertEqual(self._open_residual(self.small), -3.5)
+        with self.assertRaisesRegex(UserError, "wants another accounting manager to approve"):
+            run.with_user(proposer).action_post()
+        self.assertEqual(self._account_balance(self.writeoff_account), 0.0)
+
+        run.with_user(reviewer).action_post()
+
+        self.assertRecordValues(run, [{"state": "done", "approved_by_id": reviewer.id}])
+        self.assertRecordValues(run.line_ids, [{"kind": "write_off", "state": "done"}])
+        self.assertEqual(self._open_residual(self.small), 0.0)
+        self.assertEqual(self._account_balance(self.writeoff_account), -3.5)
+
     def test_grown_credit_is_not_written_off(self):
         """A proposed write-off whose credit grew above the minimum before
         posting is skipped, and nothing is posted for it."""
