@@ -516,9 +516,8 @@ class AccountReimbursement(models.Model):
         the credit (``amount_company``, in company currency) is below the
         write-off amount, and the newest of the customer's open ``items`` in
         its currency is older than the dormancy on the run date."""
-        if not self.write_off_small_credits:
-            return SKIP_BELOW_MINIMUM
-        if self.company_currency_id.compare_amounts(amount_company, self.writeoff_max_amount) >= 0:
+        too_large = self.company_currency_id.compare_amounts(amount_company, self.writeoff_max_amount) >= 0
+        if not self.write_off_small_credits or too_large:
             return SKIP_BELOW_MINIMUM
         newest = max(item.date for item in items)
         if (self.date - newest).days <= self.writeoff_after_days:

@@ -104,6 +104,29 @@ class ReimbursementCommon(AccountTestInvoicingCommon):
         move.action_post()
         return move
 
+    @classmethod
+    def _write_small_credits_off(cls, min_amount, max_amount, after_days):
+        """Have the company write small, dormant credits off to an income
+        account of its own (returned): below ``max_amount`` and under the
+        minimum ``min_amount``, dormant after ``after_days``."""
+        account = cls.env["account.account"].create(
+            {
+                "name": "Written-off customer credits",
+                "code": "389000",
+                "account_type": "income_other",
+                "company_ids": [(6, 0, cls.company.ids)],
+            }
+        )
+        cls.company.write(
+            {
+                "reimbursement_min_amount": min_amount,
+                "reimbursement_writeoff_account_id": account.id,
+                "reimbursement_writeoff_max_amount": max_amount,
+                "reimbursement_writeoff_after_days": after_days,
+            }
+        )
+        return account
+
     # ---- running -----------------------------------------------------------
 
     def _wizard(self, partners=None, user=None, **options):

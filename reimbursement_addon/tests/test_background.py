@@ -113,22 +113,7 @@ class TestBackgroundPosting(BackgroundJobCase, ReimbursementCommon):
         10.00 to 12.00 are written off and those of 13.00 and 14.00
         reimbursed, in the same batches of two (the second holds one of
         each), and each kind is counted apart at the end."""
-        writeoff_account = self.env["account.account"].create(
-            {
-                "name": "Written-off customer credits",
-                "code": "389000",
-                "account_type": "income_other",
-                "company_ids": [(6, 0, self.company.ids)],
-            }
-        )
-        self.company.write(
-            {
-                "reimbursement_min_amount": 13.0,
-                "reimbursement_writeoff_account_id": writeoff_account.id,
-                "reimbursement_writeoff_max_amount": 13.0,
-                "reimbursement_writeoff_after_days": 30,
-            }
-        )
+        writeoff_account = self._write_small_credits_off(13.0, 13.0, 30)
         run = self._reimburse(self.customers, write_off_small_credits=True)
         self.assertEqual(run.state, "posting")
         self._triggers().unlink()

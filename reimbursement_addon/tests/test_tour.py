@@ -142,22 +142,7 @@ class TestWriteOffTour(ReimbursementCommon, HttpCase):
     def setUpClass(cls):
         super().setUpClass()
         cls.run_date = fields.Date.context_today(cls.env.user)
-        cls.writeoff_account = cls.env["account.account"].create(
-            {
-                "name": "Written-off customer credits",
-                "code": "389000",
-                "account_type": "income_other",
-                "company_ids": [(6, 0, cls.company.ids)],
-            }
-        )
-        cls.company.write(
-            {
-                "reimbursement_min_amount": 50.0,
-                "reimbursement_writeoff_account_id": cls.writeoff_account.id,
-                "reimbursement_writeoff_max_amount": 10.0,
-                "reimbursement_writeoff_after_days": 365,
-            }
-        )
+        cls.writeoff_account = cls._write_small_credits_off(50.0, 10.0, 365)
         cls.accountant = cls._manager("reimbursement_writer_off", groups="account.group_account_user")
         cls.large = cls._customer("Tour Large AS")
         cls.dormant = cls._customer("Tour Dormant AS")

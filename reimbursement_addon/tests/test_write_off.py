@@ -18,22 +18,7 @@ class TestWriteOff(ReimbursementCommon):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.writeoff_account = cls.env["account.account"].create(
-            {
-                "name": "Written-off customer credits",
-                "code": "389000",
-                "account_type": "income_other",
-                "company_ids": [(6, 0, cls.company.ids)],
-            }
-        )
-        cls.company.write(
-            {
-                "reimbursement_min_amount": 50.0,
-                "reimbursement_writeoff_account_id": cls.writeoff_account.id,
-                "reimbursement_writeoff_max_amount": 10.0,
-                "reimbursement_writeoff_after_days": 150,
-            }
-        )
+        cls.writeoff_account = cls._write_small_credits_off(50.0, 10.0, 150)
         cls.small = cls._customer("Small Dormant")
         cls._credit_note(cls.small, 3.5)
         cls.large = cls._customer("Large Credit")
@@ -432,22 +417,7 @@ class TestWriteOffQueryBudget(ReimbursementCommon):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        writeoff_account = cls.env["account.account"].create(
-            {
-                "name": "Written-off customer credits",
-                "code": "389000",
-                "account_type": "income_other",
-                "company_ids": [(6, 0, cls.company.ids)],
-            }
-        )
-        cls.company.write(
-            {
-                "reimbursement_min_amount": 50.0,
-                "reimbursement_writeoff_account_id": writeoff_account.id,
-                "reimbursement_writeoff_max_amount": 10.0,
-                "reimbursement_writeoff_after_days": 30,
-            }
-        )
+        cls._write_small_credits_off(50.0, 10.0, 30)
         cls.customers = cls.env["res.partner"]
         for index in range(8):
             customer = cls._customer(f"Budget Write-off {index:02}")
