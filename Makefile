@@ -1,7 +1,7 @@
 # The project's entry points; tools/dev.sh does the work (set-up included).
 # SERIES=18.0|19.0 picks the Odoo series: run, serve and the others default to
 # the newest (19.0); test runs on every supported series in turn unless given.
-.PHONY: run serve test faults lint setup i18n screenshots screenshots-background bench bench-payment-order upgrade-test wheel wheel-test
+.PHONY: run serve test faults lint setup i18n screenshots screenshots-background bench bench-payment-order bench-write-off upgrade-test wheel wheel-test
 
 run:   ## serve the demo database on http://localhost:8069 (admin / admin); DEMO_CUSTOMERS=10000 adds customers
 	@SERIES=$(SERIES) DEMO_CUSTOMERS=$(DEMO_CUSTOMERS) bash tools/dev.sh run
@@ -14,6 +14,9 @@ test:  ## fresh database, install the addon, run the whole test suite (on 18.0, 
 
 bench-payment-order: ## time each click of paying a run of N customers by bank file (make bench-payment-order N=5000; default 2000)
 	@SERIES=$(SERIES) N=$(N) bash tools/dev.sh bench-payment-order
+
+bench-write-off: ## time a run of N customers' credits written off against the same reimbursed (make bench-write-off N=5000 [REPEAT=3]; default 2000)
+	@SERIES=$(SERIES) N=$(N) REPEAT=$(REPEAT) bash tools/dev.sh bench-write-off
 
 faults: ## a background run survives its Odoo server killed with SIGKILL (make faults [N=3000] [WORKERS=2])
 	@SERIES=$(SERIES) N=$(N) WORKERS=$(WORKERS) bash tools/dev.sh faults

@@ -11,6 +11,7 @@
 #   tools/dev.sh screenshots-background  a large run from the browser (make run DEMO_CUSTOMERS=10000)
 #   tools/dev.sh bench        benchmark (N=customers, default 2000), not part of test
 #   tools/dev.sh bench-payment-order  each click of paying a run by bank file timed (N=customers)
+#   tools/dev.sh bench-write-off  a run of N customers' credits written off, against the same reimbursed
 #   tools/dev.sh faults       fault test: a background run and its payment order's upload survive SIGKILL (N=3000)
 #   tools/dev.sh upgrade-test a database of the previous release upgraded with this code
 #   tools/dev.sh wheel        dist/odoo_addon_reimbursement_addon-<series>.<version>-py3-none-any.whl (whool)
@@ -386,6 +387,18 @@ cmd_bench_payment_order() {
     "$VENV/bin/python" "$ROOT/tools/bench_payment_order.py" -c "$CONF" -d "$db"
 }
 
+# Benchmark of writing off small, dormant credits: a fresh database with N
+# customers (default 2000), their run reimbursed, then written off.
+cmd_bench_write_off() {
+    setup
+    local count=${N:-2000} db=${BENCH_DB:-reimbursement_bench_write_off}
+    trap 'dropdb --if-exists --force "'"$db"'" >/dev/null 2>&1 || true' EXIT
+    bench_database "$db" "$count" bench-write-off
+    case ${REPEAT:-1} in '' | *[!0-9]* | 0) die "REPEAT must be a positive number, e.g. make bench-write-off REPEAT=3." ;; esac
+    info "Reimbursing their credits, then writing them off (each run rolled back)"
+    "$VENV/bin/python" "$ROOT/tools/bench_write_off.py" -c "$CONF" -d "$db" --repeat "${REPEAT:-1}"
+}
+
 # Fault test: a background run, its Odoo server killed with SIGKILL mid-run,
 # restarted; the run must finish with every credit reimbursed exactly once.
 # Then its payment order's upload, killed and restarted the same way: every
@@ -568,6 +581,7 @@ case "${1:-}" in
     screenshots-background) cmd_screenshots_background ;;
     bench) cmd_bench ;;
     bench-payment-order) cmd_bench_payment_order ;;
+    bench-write-off) cmd_bench_write_off ;;
     faults) cmd_faults ;;
     upgrade-test) cmd_upgrade_test ;;
     wheel) cmd_wheel ;;
