@@ -161,6 +161,30 @@ class TestWriteOff(ReimbursementCommon):
             [{"amount_total": 120.0, "selected_count": 1, "amount_written_off": 3.5, "write_off_count": 1}],
         )
 
+    def test_open_debits_follow_the_debit_options(self):
+        """A small credit of 8.00 beside an open invoice of 3.00, both
+        dormant: left without the debit customers, written off whole with
+        them, and net of the invoice (settled too) when debits are offset."""
+        for offset_debits, amount, invoice_residual in ((False, 8.0, 3.0), (True, 5.0, 0.0)):
+            with self.subTest(offset_debits=offset_debits):
+                customer = self._customer(f"Small Debtor {offset_debits}")
+                self._credit_note(customer, 8.0)
+                invoice = self._invoice(customer, 3.0)
+                wizard = self._wizard(customer, write_off_small_credits=True)
+                wizard.action_preview()
+                self.assertFalse(wizard.line_ids)
+                self.assertIn("outstanding debit transactions", wizard.skipped_summary)
+                balance_before = self._account_balance(self.writeoff_account)
+
+                run = self._reimburse(
+                    customer, write_off_small_credits=True, include_debit_customers=True, offset_debits=offset_debits
+                )
+
+                self.assertRecordValues(run.line_ids, [{"kind": "write_off", "amount": amount, "state": "done"}])
+                self.assertEqual(invoice.amount_residual, invoice_residual)
+                self.assertEqual(self._open_residual(customer), invoice_residual)
+                self.assertEqual(self._account_balance(self.writeoff_account), balance_before - amount)
+
     def test_write_off_amount_boundary(self):
         """A credit of exactly the write-off amount is not written off."""
         self.company.reimbursement_writeoff_max_amount = 3.5
