@@ -1005,7 +1005,7 @@ class AccountReimbursement(models.Model):
         for line in lines:
             proposal = by_key.get(line._get_proposal_key())
             if proposal is None:
-                reason = line._get_gone_reason(why_not)
+                reason = line._get_gone_reason(why_not, by_key)
             elif line.currency_id.compare_amounts(proposal.amount, line.amount):
                 reason = self.env._(
                     "The credit balance changed since the proposal: %(then)s then, %(now)s now.",

@@ -281,19 +281,31 @@ class AccountReimbursementLine(models.Model):
     # Checking a line again when it is posted
     # ------------------------------------------------------------------
 
-    def _get_proposal_key(self):
+    def _get_proposal_key(self, kind=None):
+        """The key of this line's proposal, or of the same credit proposed
+        as ``kind``."""
         self.ensure_one()
         return proposal_key(
-            self.customer_id.id, self.currency_id.id, self.account_id.id, self.analytic_distribution, self.kind
+            self.customer_id.id, self.currency_id.id, self.account_id.id, self.analytic_distribution, kind or self.kind
         )
 
-    def _get_gone_reason(self, why_not):
+    def _get_gone_reason(self, why_not, current_keys):
         """Why this line's customer has no reimbursement of it any more.
 
         :param why_not: the :class:`Skipped` entries of the check, by
             (customer, currency) and, for open debits, (customer, None)
+        :param current_keys: the keys of the proposals of the check
         """
         self.ensure_one()
+        if self.kind == KIND_WRITE_OFF and self._get_proposal_key(KIND_REIMBURSEMENT) in current_keys:
+            return self.env._(
+                "The credit balance has reached the minimum reimbursement since the proposal: it is to be "
+                "reimbursed, not written off."
+            )
+        if self.kind == KIND_REIMBURSEMENT and self._get_proposal_key(KIND_WRITE_OFF) in current_keys:
+            return self.env._(
+                "The credit balance is small and dormant since the proposal: it is to be written off, not reimbursed."
+            )
         entry = why_not.get((self.customer_id, self.currency_id)) or why_not.get((self.customer_id, None))
         if not entry:
             return self.env._("The credit balance is settled or gone since the proposal.")

@@ -339,7 +339,25 @@ class TestWriteOff(ReimbursementCommon):
         run.action_post()
 
         self.assertRecordValues(run.line_ids, [{"kind": "write_off", "state": "skipped"}])
+        self.assertIn("reached the minimum reimbursement since the proposal", run.line_ids.skip_reason)
         self.assertEqual(self._open_residual(self.small), -103.5)
+        self.assertEqual(self._account_balance(self.writeoff_account), 0.0)
+
+    def test_shrunk_credit_is_not_reimbursed(self):
+        """A proposed reimbursement whose credit an old invoice, booked
+        since, offsets down to a small, dormant balance is skipped, and the
+        reason says it is to be written off instead."""
+        customer = self._customer("Shrunk Credit")
+        self._credit_note(customer, 60.0)
+        options = {"write_off_small_credits": True, "include_debit_customers": True, "offset_debits": True}
+        run = self._wizard(customer, **options)._create_run()
+        self._invoice(customer, 55.0)
+
+        run.action_post()
+
+        self.assertRecordValues(run.line_ids, [{"kind": "reimbursement", "amount": 60.0, "state": "skipped"}])
+        self.assertIn("to be written off, not reimbursed", run.line_ids.skip_reason)
+        self.assertEqual(self._open_residual(customer), -5.0)
         self.assertEqual(self._account_balance(self.writeoff_account), 0.0)
 
     def test_moved_credit_is_not_written_off(self):
