@@ -140,6 +140,24 @@ class ReimbursementCommon(AccountTestInvoicingCommon):
         action = self._wizard(partners, user=user, **options).action_reimburse()
         return self.env["account.reimbursement"].browse(action["res_id"])
 
+    @classmethod
+    def _budget_customers(cls, name, amounts, warm_up_amount, **options):
+        """Customers holding credits of ``amounts``, for a query budget, after
+        a first run (with ``options``) of another customer's credit of
+        ``warm_up_amount``, so that the measured runs find Odoo's caches
+        warm."""
+        customers = cls.env["res.partner"]
+        for index, amount in enumerate(amounts):
+            customer = cls._customer(f"{name} {index:02}")
+            cls._credit_note(customer, amount)
+            customers |= customer
+        warm_up = cls._customer(f"{name} Warm-up")
+        cls._credit_note(warm_up, warm_up_amount)
+        cls.env["account.reimbursement.wizard"].create(
+            {"date": cls.run_date, "partner_domain": str([("id", "=", warm_up.id)]), **options}
+        ).action_reimburse()
+        return customers
+
     # ---- reading the ledger ------------------------------------------------
 
     def _open_items(self, partner, currency=None):

@@ -185,17 +185,7 @@ class TestReimbursementQueryBudget(ReimbursementCommon):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.customers = cls.env["res.partner"]
-        for index in range(8):
-            customer = cls._customer(f"Budget {index:02}")
-            cls._credit_note(customer, 10.0 + index)
-            cls.customers |= customer
-        # One run first, so that both measured runs find Odoo's caches warm.
-        warm_up = cls._customer("Budget Warm-up")
-        cls._credit_note(warm_up, 5.0)
-        cls.env["account.reimbursement.wizard"].create(
-            {"date": cls.run_date, "partner_domain": str([("id", "=", warm_up.id)])}
-        ).action_reimburse()
+        cls.customers = cls._budget_customers("Budget", [10.0 + index for index in range(8)], 5.0)
 
     def _measured_reimburse(self, customers, budget):
         wizard = self._wizard(customers)

@@ -460,17 +460,9 @@ class TestWriteOffQueryBudget(ReimbursementCommon):
     def setUpClass(cls):
         super().setUpClass()
         cls._write_small_credits_off(50.0, 10.0, 30)
-        cls.customers = cls.env["res.partner"]
-        for index in range(8):
-            customer = cls._customer(f"Budget Write-off {index:02}")
-            cls._credit_note(customer, 1.0 + index)
-            cls.customers |= customer
-        # One run first, so that both measured runs find Odoo's caches warm.
-        warm_up = cls._customer("Budget Write-off Warm-up")
-        cls._credit_note(warm_up, 0.5)
-        cls.env["account.reimbursement.wizard"].create(
-            {"date": cls.run_date, "partner_domain": str([("id", "=", warm_up.id)]), "write_off_small_credits": True}
-        ).action_reimburse()
+        cls.customers = cls._budget_customers(
+            "Budget Write-off", [1.0 + index for index in range(8)], 0.5, write_off_small_credits=True
+        )
 
     def _measured_write_off(self, customers):
         """Two queries of margin: one more query per write-off fails the
