@@ -8,12 +8,12 @@ class AccountPayment(models.Model):
     _inherit = "account.payment"
 
     def _check_bills_still_to_pay(self):
-        """What these payments of an order pay of each journal item is still
-        open on it: a bill paid by another payment since it went into the
-        order would be paid twice by the bank file, where Odoo would only
-        say that its items are already reconciled."""
+        """What these payments of an outbound order pay of each reimbursement
+        bill is still open on it: a bill paid by another payment since it
+        went into the order would be paid twice by the bank file, where Odoo
+        would only say that its items are already reconciled."""
         paid = defaultdict(float)
-        for line in self.payment_line_ids:
+        for line in self.payment_line_ids._filter_reimbursement_lines():
             paid[line.move_line_id] += line.amount_currency
         for item, amount in paid.items():
             left = -item.amount_residual_currency

@@ -30,6 +30,10 @@ class AccountPaymentOrder(models.Model):
     upload_progress_done = fields.Integer(string="Payments Posted", readonly=True, copy=False)
     upload_progress_total = fields.Integer(string="Payments to Post", readonly=True, copy=False)
     upload_error_message = fields.Text(string="Posting Error", readonly=True, copy=False)
+    pays_reimbursements = fields.Boolean(
+        compute="_compute_pays_reimbursements",
+        help="An outbound order with a line on a reimbursement's vendor bill.",
+    )
     upload_user_id = fields.Many2one(
         comodel_name="res.users",
         string="Upload Confirmed By",
@@ -37,6 +41,12 @@ class AccountPaymentOrder(models.Model):
         copy=False,
         help="Who said the file was uploaded: the payments are posted in the background as this user.",
     )
+
+    @api.depends("payment_type", "payment_line_ids.move_line_id")
+    def _compute_pays_reimbursements(self):
+        ours = self._filter_reimbursement_orders()
+        for order in self:
+            order.pays_reimbursements = order in ours
 
     @api.ondelete(at_uninstall=False)
     def _unlink_except_posting_in_background(self):
@@ -51,7 +61,7 @@ class AccountPaymentOrder(models.Model):
                     "then cancel the order if you must."
                 )
             )
-        self.write({"upload_state": False, "upload_error_message": False})
+        self.filtered("upload_state").write({"upload_state": False, "upload_error_message": False})
         return super().action_cancel()
 
     def generated2uploaded(self):
@@ -68,22 +78,28 @@ class AccountPaymentOrder(models.Model):
         in_request = self - background
         if in_request:
             super(AccountPaymentOrder, in_request).generated2uploaded()
-            in_request.write({"upload_state": False, "upload_error_message": False})
-            for order in in_request:
+            ours = in_request._filter_reimbursement_orders()
+            ours.filtered("upload_state").write({"upload_state": False, "upload_error_message": False})
+            for order in ours:
                 order._log_reimbursements_paid()
         return True
 
     def post_and_reconcile(self):
+        ours = self._filter_reimbursement_orders()
+        super(AccountPaymentOrder, self - ours).post_and_reconcile()
         # Only the payments still in draft: those of a background posting
         # that failed part way are posted already.
-        self._post_and_reconcile_payments(self.payment_ids.filtered(lambda payment: payment.state == "draft"))
+        self._post_and_reconcile_payments(ours.payment_ids.filtered(lambda payment: payment.state == "draft"))
 
     @api.model
     def _post_and_reconcile_payments(self, payments):
-        # OCA reconciles each payment with its bills in a call of its own; an
-        # order of a reimbursement run holds thousands of them, and Odoo
-        # recomputes the reconciled documents' payment states at each call.
-        # The same reconciliations, in one plan.
+        # OCA reconciles each payment with its bills in a call of its own
+        # (``reconcile()``, a plan of one); an order of a reimbursement run
+        # holds thousands of them, and Odoo recomputes the reconciled
+        # documents' payment states at each call. The same reconciliations,
+        # in one plan. The ordinary bills of a mixed order are reconciled as
+        # OCA reconciles them; only the reimbursement bills are checked for a
+        # payment made since they went into the order.
         payments._check_bills_still_to_pay()
         payments.action_post()
         self.env["account.move.line"]._reconcile_plan(
@@ -93,6 +109,13 @@ class AccountPaymentOrder(models.Model):
                 for payment in payments
             ]
         )
+
+    def _filter_reimbursement_orders(self):
+        """The orders among these that pay reimbursements: outbound orders
+        with a line on a reimbursement's vendor bill. What this module adds
+        to OCA's payment orders applies to them alone; ordinary vendor
+        orders and inbound (direct debit) orders behave as OCA ships them."""
+        return self.filtered(lambda order: order.payment_line_ids._filter_reimbursement_lines())
 
     # ------------------------------------------------------------------
     # Posting the payments in the background
@@ -105,7 +128,7 @@ class AccountPaymentOrder(models.Model):
         self.ensure_one()
         if self.upload_state == "failed":
             return True
-        if not self.payment_line_ids.move_line_id.move_id.reimbursement_line_ids:
+        if not self._filter_reimbursement_orders():
             return False
         drafts = self.env["account.payment"].search_count(self._get_draft_payments_domain())
         return drafts > self.company_id.reimbursement_background_threshold
@@ -266,9 +289,8 @@ class AccountPaymentOrder(models.Model):
         """Tell each run whose bills this uploaded order paid, and send
         their customers the payment advice when the run sends advice."""
         self.ensure_one()
-        lines = self.payment_line_ids.move_line_id.move_id.reimbursement_line_ids.filtered(
-            lambda line: line.state == "done"
-        )
+        bills = self.payment_line_ids._filter_reimbursement_lines().move_line_id.move_id
+        lines = bills.reimbursement_line_ids.filtered(lambda line: line.state == "done")
         for run, run_lines in lines.grouped("reimbursement_id").items():
             body = Markup(
                 self.env._(
