@@ -413,10 +413,20 @@ class ResCompany(models.Model):
                     limit=1,
                 ).id
             if not company.reimbursement_clearing_account_id:
-                vals["reimbursement_clearing_account_id"] = company._reimbursement_create_clearing_account().id
+                vals["reimbursement_clearing_account_id"] = company._reimbursement_get_root_clearing_account().id
             vals = {fname: value for fname, value in vals.items() if value}
             if vals:
                 company.write(vals)
+
+    def _reimbursement_get_root_clearing_account(self):
+        """The clearing account of this company's root company, created for
+        the root when it has none: a branch shares the accounts of its root,
+        as Odoo's charts of accounts are shared with branches."""
+        self.ensure_one()
+        root = self.root_id
+        if not root.reimbursement_clearing_account_id:
+            root.reimbursement_clearing_account_id = root._reimbursement_create_clearing_account()
+        return root.reimbursement_clearing_account_id
 
     def _reimbursement_create_clearing_account(self):
         """Create the "Customer reimbursements clearing" account of this

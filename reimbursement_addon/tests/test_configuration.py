@@ -1,3 +1,4 @@
+from odoo import Command
 from odoo.exceptions import UserError, ValidationError
 from odoo.tests import Form, tagged
 
@@ -27,6 +28,20 @@ class TestConfiguration(ReimbursementCommon):
         self.assertTrue(other.reimbursement_clearing_account_id)
         self.assertNotEqual(other.reimbursement_clearing_account_id, clearing)
         self.assertEqual(other.reimbursement_journal_id.company_id, other)
+
+    def test_branches_share_the_root_company_s_clearing_account(self):
+        """A branch shares its root company's accounts, as Odoo's charts of
+        accounts are shared: it gets the root's clearing account, and the
+        addon adds no account of its own to it (Odoo's TestCompanyBranch
+        test_chart_template_loading holds Odoo to that, and ran in CI)."""
+        accounts = self.env["account.account"].search([("company_ids", "parent_of", self.company.id)])
+        self.company.write({"child_ids": [Command.create({"name": "Branch A"}), Command.create({"name": "Branch B"})]})
+        self.cr.precommit.run()  # Odoo loads the branches' chart of accounts here
+
+        for branch in self.company.child_ids:
+            self.assertEqual(branch.reimbursement_clearing_account_id, self.clearing)
+            self.assertEqual(branch.reimbursement_journal_id, self.company.reimbursement_journal_id)
+            self.assertEqual(self.env["account.account"].search([("company_ids", "parent_of", branch.id)]), accounts)
 
     def test_install_hook_configures_companies_with_a_chart(self):
         """Companies that had a chart before the addon was installed are set
