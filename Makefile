@@ -1,7 +1,7 @@
 # The project's entry points; tools/dev.sh does the work (set-up included).
 # SERIES=18.0|19.0 picks the Odoo series: run, serve and the others default to
 # the newest (19.0); test runs on every supported series in turn unless given.
-.PHONY: run serve test faults lint setup i18n screenshots screenshots-background bench bench-payment-order bench-write-off upgrade-test wheel wheel-test
+.PHONY: run serve test peer-test faults lint setup i18n screenshots screenshots-background bench bench-payment-order bench-write-off upgrade-test wheel wheel-test
 
 run:   ## serve the demo database on http://localhost:8069 (admin / admin); DEMO_CUSTOMERS=10000 adds customers
 	@SERIES=$(SERIES) DEMO_CUSTOMERS=$(DEMO_CUSTOMERS) bash tools/dev.sh run
@@ -11,6 +11,9 @@ serve: ## serve the existing demo database again, without recreating it (after a
 
 test:  ## fresh database, install the addon, run the whole test suite (on 18.0, then 19.0; SERIES= for one)
 	@SERIES=$(SERIES) bash tools/dev.sh test $(PYTEST_ARGS)
+
+peer-test: ## OCA's and Odoo's own test suites with our modules installed, each failure compared without them (BASELINE=1 runs all without them too)
+	@SERIES=$(SERIES) BASELINE=$(BASELINE) bash tools/dev.sh peer-test
 
 bench-payment-order: ## time each click of paying a run of N customers by bank file (make bench-payment-order N=5000; default 2000)
 	@SERIES=$(SERIES) N=$(N) bash tools/dev.sh bench-payment-order

@@ -5,6 +5,7 @@
 #   tools/dev.sh run          (re)create the demo database and serve it (DEMO_CUSTOMERS=N grows it)
 #   tools/dev.sh serve        serve the existing demo database again, as it is
 #   tools/dev.sh test [ARGS]  fresh database, install the addon, run pytest (every series unless SERIES is set)
+#   tools/dev.sh peer-test    OCA's and Odoo's own suites with our modules installed (BASELINE=1: without too)
 #   tools/dev.sh lint         ruff (lint + format check) and pylint-odoo
 #   tools/dev.sh i18n         regenerate the .pot and merge it into nb.po
 #   tools/dev.sh screenshots  README screenshots of the running demo (make run)
@@ -213,9 +214,11 @@ odoo_bin() {
 # MODULES (comma-separated) are installed beside it: the demo and the tests
 # also install the Norwegian chart, l10n_no. INITDB_CACHE=--no-cache installs
 # for real (the wheel's check: its files are the same as the repository's).
+# A third argument names the modules instead (the peer suites' database
+# without ours).
 create_db() {
     local db=$1 demo=$2
-    local modules=reimbursement_addon${MODULES:+,$MODULES}
+    local modules=${3:-reimbursement_addon${MODULES:+,$MODULES}}
     local log="$STATE/install-$SERIES-$db.log"
     dropdb --if-exists --force "$db"
     "$VENV/bin/click-odoo-initdb" -c "$CONF" -n "$db" -m "$modules" "$demo" --log-level=warn \
@@ -283,8 +286,10 @@ cmd_test() {
     setup
     local db="reimbursement_test_${SERIES%%.*}_$$"
     trap 'dropdb --if-exists --force "'"$db"'" >/dev/null 2>&1 || true' EXIT
-    info "Creating the test database $db with ${ADDONS[*]} and the Norwegian chart"
-    MODULES=l10n_no,reimbursement_payment_order create_db "$db" --no-demo
+    # OCA's direct debits beside ours: their inbound orders must behave as OCA
+    # ships them (test_other_orders).
+    info "Creating the test database $db with ${ADDONS[*]}, the Norwegian chart and OCA's direct debits"
+    MODULES=l10n_no,reimbursement_payment_order,account_banking_sepa_direct_debit create_db "$db" --no-demo
     info "Running the test suite on Odoo $SERIES"
     cd "$ROOT"
     # --odoo-http serves the test database to the browser tour; pytest-cov
@@ -310,6 +315,60 @@ branches = 100.0 * totals["covered_branches"] / max(totals["num_branches"], 1)
 print(f"coverage on {series}: lines {lines:.1f}%, branches {branches:.1f}%, total {totals['percent_covered']:.1f}% (floor: {floor:.0f}% of lines)")
 sys.exit(0 if lines >= floor else f"coverage on {series} of lines {lines:.1f}% is under the {floor:.0f}% floor")
 PY
+}
+
+# Our neighbours' own test suites with our modules installed: the tests of
+# every OCA module of requirements-<series>-oca.txt (those we depend on or
+# extend, and OCA's direct debits) and Odoo's own account tests of
+# tools/peer_tests_account.txt, in a database with both addons; a test that
+# fails there is run again in one without them, and tools/peer_tests.py
+# judges (tools/peer_known_failures.txt: what fails without us too).
+# BASELINE=1 runs every suite without our modules as well, for the counts.
+cmd_peer_test_all() {
+    if [ -n "${SERIES:-}" ]; then
+        use_series "$SERIES"
+        cmd_peer_test
+        return
+    fi
+    local series failed=()
+    for series in "${SUPPORTED_SERIES[@]}"; do
+        info "Our neighbours' test suites on Odoo $series"
+        SERIES=$series bash "$ROOT/tools/dev.sh" peer-test || failed+=("$series")
+    done
+    [ ${#failed[@]} = 0 ] || die "our neighbours' test suites failed on Odoo ${failed[*]} (above)."
+}
+
+cmd_peer_test() {
+    setup
+    local major=${SERIES%%.*} site oca=() paths=() module test
+    local with="reimbursement_peer_with_$major" without="reimbursement_peer_without_$major"
+    trap 'dropdb --if-exists --force "'"$with"'" >/dev/null 2>&1; dropdb --if-exists --force "'"$without"'" >/dev/null 2>&1 || true' EXIT
+    site=$("$VENV/bin/python" -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')
+    for module in "$site"/odoo/addons/*/__manifest__.py; do
+        module=$(basename "$(dirname "$module")")
+        oca+=("$module")
+        paths+=("$site/odoo/addons/$module/tests")
+    done
+    [ ${#oca[@]} != 0 ] || die "no OCA module is installed in .venv-$SERIES: run make setup SERIES=$SERIES."
+    # Where Odoo imports core's addons from: a nightly build keeps them all
+    # in odoo/addons, a source checkout in addons.
+    while read -r test; do
+        if [ -f "$ODOO_HOME/odoo/addons/$test" ]; then
+            paths+=("$ODOO_HOME/odoo/addons/$test")
+        elif [ -f "$ODOO_HOME/addons/$test" ]; then
+            paths+=("$ODOO_HOME/addons/$test")
+        else
+            die "tools/peer_tests_account.txt names $test, which Odoo $SERIES does not have."
+        fi
+    done < <(sed -e 's/#.*//' -e '/^ *$/d' "$ROOT/tools/peer_tests_account.txt")
+    info "Creating $with (${ADDONS[*]} and ${oca[*]}) and $without (the same less ours)"
+    create_db "$with" --no-demo "$(IFS=,; echo "${ADDONS[*]},${oca[*]}")"
+    create_db "$without" --no-demo "$(IFS=,; echo "${oca[*]}")"
+    info "Running the suites of ${oca[*]} and Odoo's account tests with our modules${BASELINE:+, and without them}"
+    cd "$ROOT"
+    "$VENV/bin/python" "$ROOT/tools/peer_tests.py" --series "$SERIES" --conf "$CONF" --with-db "$with" \
+        --without-db "$without" --known "$ROOT/tools/peer_known_failures.txt" --results-dir "$STATE" \
+        ${BASELINE:+--baseline} "${paths[@]}"
 }
 
 # Screenshots of the running demo for the README (start `make run` first).
@@ -566,7 +625,7 @@ PY
 }
 
 case "${1:-}" in
-    test) ;;
+    test | peer-test) ;;
     upgrade-test) use_series "${SERIES:-$OLDEST_UPGRADE_SERIES}" ;;
     *) use_series "${SERIES:-$NEWEST_SERIES}" ;;
 esac
@@ -575,6 +634,7 @@ case "${1:-}" in
     run) cmd_run ;;
     serve) cmd_serve ;;
     test) shift; cmd_test_all "$@" ;;
+    peer-test) cmd_peer_test_all ;;
     lint) cmd_lint ;;
     i18n) cmd_i18n ;;
     screenshots) cmd_screenshots ;;
@@ -586,5 +646,5 @@ case "${1:-}" in
     upgrade-test) cmd_upgrade_test ;;
     wheel) cmd_wheel ;;
     wheel-test) cmd_wheel_test ;;
-    *) die "usage: tools/dev.sh setup|run|serve|test|lint|i18n|screenshots|screenshots-background|bench|bench-payment-order|faults|upgrade-test|wheel|wheel-test" ;;
+    *) die "usage: tools/dev.sh setup|run|serve|test|peer-test|lint|i18n|screenshots|screenshots-background|bench|bench-payment-order|faults|upgrade-test|wheel|wheel-test" ;;
 esac
