@@ -86,10 +86,10 @@ class AccountPaymentOrder(models.Model):
 
     def post_and_reconcile(self):
         ours = self._filter_reimbursement_orders()
-        super(AccountPaymentOrder, self - ours).post_and_reconcile()
         # Only the payments still in draft: those of a background posting
         # that failed part way are posted already.
         self._post_and_reconcile_payments(ours.payment_ids.filtered(lambda payment: payment.state == "draft"))
+        return super(AccountPaymentOrder, self - ours).post_and_reconcile()
 
     @api.model
     def _post_and_reconcile_payments(self, payments):
