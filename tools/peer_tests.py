@@ -193,8 +193,8 @@ def main():
         if args.baseline:
             line += f"; without them {count(without, suite)}"
         print(line)
-    for key in sorted(failed & known.keys()):
-        print(f"{prefix} known failure (fails without our modules too): {key}: {known[key]}")
+    for reason, number in sorted(Counter(known[key] for key in failed & known.keys()).items()):
+        print(f"{prefix} known: {number} test(s) fail without our modules too: {reason}")
     for note in notes:
         print(f"{prefix} note: {note}")
     for problem in problems:
