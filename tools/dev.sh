@@ -324,16 +324,29 @@ PY
 # fails there is run again in one without them, and tools/peer_tests.py
 # judges (tools/peer_known_failures.txt: what fails without us too).
 # BASELINE=1 runs every suite without our modules as well, for the counts.
+# Without SERIES, the series run side by side (each is mostly one process:
+# two cores run both in the time of the longer), each on an HTTP port of its
+# own, and each one's output is shown whole when it ends.
 cmd_peer_test_all() {
     if [ -n "${SERIES:-}" ]; then
         use_series "$SERIES"
         cmd_peer_test
         return
     fi
-    local series failed=()
-    for series in "${SUPPORTED_SERIES[@]}"; do
-        info "Our neighbours' test suites on Odoo $series"
-        SERIES=$series bash "$ROOT/tools/dev.sh" peer-test || failed+=("$series")
+    local series index pids=() failed=()
+    mkdir -p "$STATE"
+    for index in "${!SUPPORTED_SERIES[@]}"; do
+        series=${SUPPORTED_SERIES[$index]}
+        info "Our neighbours' test suites on Odoo $series, in the background (.odoo/peer-test-$series.out)"
+        SERIES=$series HTTP_PORT=$((HTTP_PORT + index)) bash "$ROOT/tools/dev.sh" peer-test \
+            >"$STATE/peer-test-$series.out" 2>&1 &
+        pids+=($!)
+    done
+    for index in "${!SUPPORTED_SERIES[@]}"; do
+        series=${SUPPORTED_SERIES[$index]}
+        wait "${pids[$index]}" || failed+=("$series")
+        info "Our neighbours' test suites on Odoo $series:"
+        cat "$STATE/peer-test-$series.out"
     done
     [ ${#failed[@]} = 0 ] || die "our neighbours' test suites failed on Odoo ${failed[*]} (above)."
 }
