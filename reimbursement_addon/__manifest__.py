@@ -4,7 +4,7 @@
     "name": "Customer Reimbursement",
     "summary": "Reimburse customer credit balances through vendor bills, "
     "as the Reimbursement periodic task of Dynamics 365 Finance",
-    "version": "2.1.0",
+    "version": "2.2.0",
     "category": "Accounting/Accounting",
     "website": "https://github.com/reimbursement-addon/reimbursement_addon",
     "author": "The reimbursement_addon authors",
@@ -33,6 +33,7 @@
     "assets": {
         "web.assets_backend": [
             "reimbursement_addon/static/src/**/*.js",
+            "reimbursement_addon/static/src/**/*.scss",
         ],
         "web.assets_tests": [
             "reimbursement_addon/static/tests/tours/**/*.js",

@@ -25,5 +25,6 @@
             "reimbursement_payment_order/static/tests/tours/**/*.js",
         ],
     },
+    "external_dependencies": {"python": ["unidecode"]},
     "auto_install": True,
 }

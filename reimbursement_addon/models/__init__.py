@@ -7,3 +7,4 @@ from . import account_chart_template
 from . import account_move
 from . import account_reimbursement
 from . import account_reimbursement_line
+from . import ir_module

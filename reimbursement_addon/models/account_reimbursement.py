@@ -26,6 +26,7 @@ from .reimbursement_proposal import (
     Proposal,
     Skipped,
 )
+from .res_partner import CANDIDATES_OF_COMPANY
 
 _logger = logging.getLogger(__name__)
 
@@ -126,6 +127,13 @@ class AccountReimbursement(models.Model):
     )
     offset_debits = fields.Boolean(string="Settle Open Debits First", readonly=True)
     partner_domain = fields.Char(string="Records to Include", readonly=True, default="[]")
+    considered_customer_count = fields.Integer(
+        string="Customers Considered",
+        readonly=True,
+        copy=False,
+        help="Customers with open receivable items that \"Records to include\" selected when the run was "
+        "proposed: the run considered each of them. Kept as it was, while the filter's own count is of now.",
+    )
     notify_customers = fields.Boolean(
         string="Send Remittance Advice",
         readonly=True,
@@ -496,7 +504,8 @@ class AccountReimbursement(models.Model):
         amount = -sum(item.residual_currency for item in selected)
         amount_company = -sum(item.residual for item in selected)
         if currency.compare_amounts(amount, 0.0) <= 0:
-            skipped.append(Skipped(SKIP_DEBITS_EXCEED, customer, currency, amount))
+            credit = -sum(item.residual_currency for item in credit_items)
+            skipped.append(Skipped(SKIP_DEBITS_EXCEED, customer, currency, credit, credit - amount))
             return []
         kind = KIND_REIMBURSEMENT
         if self.company_currency_id.compare_amounts(amount_company, self.min_amount) < 0:
@@ -591,7 +600,9 @@ class AccountReimbursement(models.Model):
                 "%(count)s credit(s) below the minimum reimbursement, not dormant long enough to be written "
                 "off: %(names)s"
             ),
-            SKIP_DEBITS_EXCEED: self.env._("%(count)s credit(s) fully taken up by open debits: %(names)s"),
+            SKIP_DEBITS_EXCEED: self.env._(
+                "%(count)s credit(s) that the customer's open debits take up in full: %(names)s"
+            ),
         }
         by_reason = defaultdict(list)
         for entry in skipped:
@@ -601,14 +612,23 @@ class AccountReimbursement(models.Model):
             entries = by_reason.get(reason)
             if not entries:
                 continue
-            names = [
-                f"{entry.customer.display_name} ({entry.currency.format(entry.amount)})"
-                if entry.currency
-                else entry.customer.display_name
-                for entry in entries
-            ]
+            names = [self._describe_skipped(entry) for entry in entries]
             paragraphs.append(message % {"count": len(entries), "names": self._join_names(names)})
         return "\n".join(paragraphs)
+
+    def _describe_skipped(self, entry):
+        """A customer left out, with its credit (and the open debits that
+        take it up)."""
+        if entry.reason == SKIP_DEBITS_EXCEED:
+            return self.env._(
+                "%(customer)s (credit %(credit)s, open debits %(debits)s)",
+                customer=entry.customer.display_name,
+                credit=entry.currency.format(entry.amount),
+                debits=entry.currency.format(entry.debits),
+            )
+        if entry.currency:
+            return f"{entry.customer.display_name} ({entry.currency.format(entry.amount)})"
+        return entry.customer.display_name
 
     def _join_names(self, names):
         """The first SKIPPED_NAMES_SHOWN of ``names``, then how many more."""
@@ -646,6 +666,16 @@ class AccountReimbursement(models.Model):
             "source_line_ids": [Command.set([item.line_id for item in proposal.items])],
         }
 
+    def _count_considered_customers(self):
+        """Record how many customers "Records to include" selects now among
+        those with open receivable items: the customers the run considers."""
+        self.ensure_one()
+        self.with_context(**{ENGINE: True}).considered_customer_count = (
+            self.env["res.partner"]
+            .with_context(**{CANDIDATES_OF_COMPANY: self.company_id.id})
+            .search_count(self._get_partner_domain())
+        )
+
     def _log_proposal(self, skipped):
         self.ensure_one()
         body = escape(
@@ -681,6 +711,7 @@ class AccountReimbursement(models.Model):
             run._check_date_after_items(proposals)
             run.line_ids.with_context(**{ENGINE: True}).unlink()
             run._create_lines(proposals)
+            run._count_considered_customers()
             run._log_proposal(skipped)
         return self
 

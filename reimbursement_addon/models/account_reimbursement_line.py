@@ -60,6 +60,11 @@ class AccountReimbursementLine(models.Model):
         ondelete="restrict",
         help="Empty on a draft line: posting creates a one-time vendor from the customer.",
     )
+    vendor_name = fields.Char(
+        string="Vendor Name",
+        compute="_compute_vendor_name",
+        help="The vendor billed, or \"New one-time vendor\" on a draft line whose posting creates one.",
+    )
     currency_id = fields.Many2one(comodel_name="res.currency", required=True, readonly=True)
     company_currency_id = fields.Many2one(related="company_id.currency_id", string="Company Currency")
     amount = fields.Monetary(currency_field="currency_id", readonly=True)
@@ -139,7 +144,13 @@ class AccountReimbursementLine(models.Model):
         copy=False,
         help="Entry reversing this reimbursement's transfer journal items.",
     )
-    payment_state = fields.Selection(related="bill_id.payment_state", string="Payment Status", store=True)
+    payment_state = fields.Selection(
+        selection=lambda self: self.env["account.move"]._fields["payment_state"].selection,
+        string="Payment Status",
+        compute="_compute_payment_state",
+        store=True,
+        help="The payment status of the bill of a posted reimbursement; none once it is cancelled.",
+    )
     state = fields.Selection(
         selection=[
             ("draft", "Draft"),
@@ -158,7 +169,14 @@ class AccountReimbursementLine(models.Model):
     advice_bank_account = fields.Char(
         string="Paid to Bank Account",
         compute="_compute_advice_values",
-        help="The bill's bank account, masked but for its last four characters, as the remittance advice shows it.",
+        help="The bill's bank account, masked but for its last four characters, as the remittance advice shows "
+        "it: only an account trusted for outgoing payments, the only kind the company pays to.",
+    )
+    advice_bank_account_unchecked = fields.Boolean(
+        string="Bank Account to Check",
+        compute="_compute_advice_values",
+        help="The bill has a bank account that nobody has trusted for outgoing payments yet: the remittance "
+        "advice says it will be checked before the payment, and does not name it.",
     )
     advice_credit_documents = fields.Char(
         string="Credit Documents",
@@ -176,10 +194,27 @@ class AccountReimbursementLine(models.Model):
                 run=line.reimbursement_id.name,
             )
 
-    @api.depends("bill_id.partner_bank_id.acc_number", "source_line_ids")
+    @api.depends("bill_id.payment_state", "state")
+    def _compute_payment_state(self):
+        for line in self:
+            line.payment_state = line.bill_id.payment_state if line.state == "done" else False
+
+    @api.depends("vendor_id", "kind", "state")
+    def _compute_vendor_name(self):
+        for line in self:
+            if line.vendor_id:
+                line.vendor_name = line.vendor_id.display_name
+            elif line.kind == KIND_REIMBURSEMENT and line.state == "draft":
+                line.vendor_name = self.env._("New one-time vendor")
+            else:
+                line.vendor_name = False
+
+    @api.depends("bill_id.partner_bank_id.acc_number", "bill_id.partner_bank_id.allow_out_payment", "source_line_ids")
     def _compute_advice_values(self):
         for line in self:
-            line.advice_bank_account = line._mask_bank_account(line.bill_id.partner_bank_id)
+            bank = line.bill_id.partner_bank_id
+            line.advice_bank_account = bank.allow_out_payment and line._mask_bank_account(bank)
+            line.advice_bank_account_unchecked = bool(bank) and not bank.allow_out_payment
             credit_items = line.source_line_ids.filtered(lambda item: item.balance < 0).sorted(lambda i: (i.date, i.id))
             line.advice_credit_documents = "; ".join(line._describe_credit_item(item) for item in credit_items)
 
@@ -275,6 +310,7 @@ class AccountReimbursementLine(models.Model):
             runs = lines.reimbursement_id
             runs.filtered(lambda run: all(line.state != "done" for line in run.line_ids)).state = "cancelled"
             lines._log_cancellation()
+            lines._withdraw_remittance_advice()
         return True
 
     # ------------------------------------------------------------------
@@ -749,9 +785,34 @@ class AccountReimbursementLine(models.Model):
         :param template_xmlid: the advice's mail template, the one sent at
             posting by default
         """
-        lines = self.filtered(lambda line: line.state == "done" and line.customer_id.email)
+        self.filtered(lambda line: line.state == "done")._queue_customer_mail(template_xmlid)
+
+    def _queue_customer_mail(self, template_xmlid):
+        """Queue the mail of ``template_xmlid`` to the customers of these
+        lines that have an e-mail address."""
+        lines = self.filtered(lambda line: line.customer_id.email)
         if lines:
             self.env.ref(template_xmlid).send_mail_batch(lines.ids)
+
+    def _withdraw_remittance_advice(self):
+        """Take back the remittance advice of these cancelled reimbursements:
+        an advice still in the mail queue (or that failed) is cancelled and
+        never goes out; a customer whose advice went out gets a cancellation
+        notice, in its language, saying the credit stays in its favour."""
+        mails = (
+            self.env["mail.mail"]
+            .sudo()
+            .search([("model", "=", self._name), ("res_id", "in", self.ids), ("state", "!=", "cancel")])
+        )
+        if not mails:
+            return
+        # Locked: the mail queue's cron, sending one of them now, waits for
+        # this cancellation or makes it wait and be retried.
+        self.env.cr.execute(SQL("SELECT id FROM mail_mail WHERE id IN %s FOR UPDATE", tuple(mails.ids)))
+        mails.invalidate_recordset(["state"])
+        mails.filtered(lambda mail: mail.state in ("outgoing", "exception")).write({"state": "cancel"})
+        told = self.browse(mails.filtered(lambda mail: mail.state in ("sent", "received")).mapped("res_id"))
+        told._queue_customer_mail("reimbursement_addon.mail_template_reimbursement_cancelled")
 
     def _log_on_moves(self, moves):
         run = self.reimbursement_id

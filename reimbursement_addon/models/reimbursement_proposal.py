@@ -90,3 +90,6 @@ class Skipped:
     customer: models.BaseModel
     currency: models.BaseModel | None = None
     amount: float = 0.0
+    # The open debits that take the credit up (SKIP_DEBITS_EXCEED), and
+    # then ``amount`` is the credit itself.
+    debits: float = 0.0

@@ -439,12 +439,35 @@ class ResCompany(models.Model):
             limit=1,
         )
         code = Account._search_new_account_code(receivable.code or "1000")
-        return Account.create(
+        names = self._reimbursement_get_clearing_account_names()
+        account = Account.with_context(lang="en_US").create(
             {
-                "name": self.env._("Customer reimbursements clearing"),
+                "name": names.pop("en_US"),
                 "code": code,
                 "account_type": "asset_current",
                 "reconcile": True,
                 "company_ids": [fields.Command.set(self.ids)],
             }
         )
+        account.update_field_translations("name", names)
+        return account
+
+    def _reimbursement_translate_clearing_accounts(self, langs):
+        """Give the clearing accounts of these companies their name in the
+        languages ``langs`` (codes), when a language is installed or the
+        addon's translations are loaded again; an account renamed by hand
+        keeps its names."""
+        accounts = self.reimbursement_clearing_account_id.with_context(lang="en_US")
+        english = self.with_context(lang="en_US").env._("Customer reimbursements clearing")
+        names = self._reimbursement_get_clearing_account_names()
+        for account in accounts.filtered(lambda account: account.name == english):
+            account.update_field_translations("name", {lang: names[lang] for lang in langs if lang in names})
+
+    def _reimbursement_get_clearing_account_names(self):
+        """The clearing account's name in English and in each language of
+        the database, from the addon's translations: an accountant reads the
+        chart of accounts in its own language."""
+        languages = {"en_US", *(code for code, _name in self.env["res.lang"].get_installed())}
+        return {
+            code: self.with_context(lang=code).env._("Customer reimbursements clearing") for code in sorted(languages)
+        }

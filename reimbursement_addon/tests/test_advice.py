@@ -27,7 +27,9 @@ class TestRemittanceAdvice(SmtpServerCase, ReimbursementCommon):
         norwegian = self._customer("Råd Norsk AS", email="post@norsk.example", lang="nb_NO")
         # Entered by whoever keeps the contacts: with OCA's payment orders
         # installed, accounting managers may not create bank accounts.
-        self.env["res.partner.bank"].sudo().create({"acc_number": "NO93 8601 1117 947", "partner_id": norwegian.id})
+        self.env["res.partner.bank"].sudo().create(
+            {"acc_number": "NO93 8601 1117 947", "partner_id": norwegian.id, "allow_out_payment": True}
+        )
         credit_note = self._credit_note(english, 80.0)
         self._credit_note(norwegian, 1250.0)
 
@@ -124,3 +126,114 @@ class TestRemittanceAdvice(SmtpServerCase, ReimbursementCommon):
         self.assertFalse(run.notify_customers)
         self.assertFalse(self._advice_mails(run))
         self.assertReimbursed(run.line_ids, customer, 15.0)
+
+    def test_advice_names_only_a_trusted_bank_account(self):
+        """The advice promises payment to an account only when it is trusted
+        for outgoing payments, the only kind the company pays to; an account
+        nobody has trusted yet is checked first, and not named."""
+        trusted = self._customer("Advice Trusted", email="trusted@customer.example")
+        unchecked = self._customer("Advice Unchecked", email="unchecked@customer.example")
+        Bank = self.env["res.partner.bank"].sudo()
+        Bank.create({"acc_number": "NO93 8601 1117 947", "partner_id": trusted.id, "allow_out_payment": True})
+        Bank.create({"acc_number": "NO81 3000 3909 960", "partner_id": unchecked.id, "allow_out_payment": False})
+        self._credit_note(trusted, 120.0)
+        self._credit_note(unchecked, 130.0)
+
+        run = self._reimburse(trusted + unchecked)
+
+        line_of = {line.customer_id: line for line in run.line_ids}
+        self.assertReimbursed(line_of[trusted], trusted, 120.0)
+        self.assertReimbursed(line_of[unchecked], unchecked, 130.0)
+        # The bill keeps the customer's account; the advice does not name it.
+        self.assertEqual(line_of[unchecked].bill_id.partner_bank_id.acc_number, "NO81 3000 3909 960")
+        self.assertRecordValues(
+            line_of[trusted] + line_of[unchecked],
+            [
+                {"advice_bank_account": "**** 7947", "advice_bank_account_unchecked": False},
+                {"advice_bank_account": False, "advice_bank_account_unchecked": True},
+            ],
+        )
+        self._deliver(self._advice_mails(run))
+        received = {tuple(rcpt_tos): message for rcpt_tos, message in self.sink.messages}
+        trusted_body = received["trusted@customer.example",].get_body(("html",)).get_content()
+        self.assertIn("will be paid to your bank account **** 7947", trusted_body)
+        unchecked_body = received["unchecked@customer.example",].get_body(("html",)).get_content()
+        self.assertIn("We will check the bank account details we have for you before we pay", unchecked_body)
+        self.assertNotIn("9960", unchecked_body)
+        self.assertNotIn("will be paid to your bank account", unchecked_body)
+        self.assertNotIn("We do not have your bank account details", unchecked_body)
+
+
+@tagged("post_install", "-at_install")
+class TestAdviceOfCancelledReimbursement(SmtpServerCase, ReimbursementCommon):
+    """Cancelling a reimbursement takes its advice back: withdrawn while it
+    waits in the mail queue, followed by a cancellation notice in the
+    customer's language once it went out."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls._start_smtp_server()
+        cls.env["res.lang"]._activate_lang("nb_NO")
+        cls.env["ir.module.module"].search([("name", "=", "reimbursement_addon")])._update_translations(["nb_NO"])
+        cls.company.write({"email": "accounts@reimbursement.example", "reimbursement_notify_customers": True})
+
+    def _mails_of(self, lines):
+        return self.env["mail.mail"].search(
+            [("model", "=", "account.reimbursement.line"), ("res_id", "in", lines.ids)], order="id"
+        )
+
+    def test_advice_still_queued_is_withdrawn(self):
+        bakery = self._customer("Bergen Bakeri AS", email="post@bakeri.example", lang="nb_NO")
+        other = self._customer("Advice Kept", email="kept@customer.example")
+        self._credit_note(bakery, 300.0)
+        self._credit_note(other, 50.0)
+        run = self._reimburse(bakery + other)
+        bakery_line = run.line_ids.filtered(lambda line: line.customer_id == bakery)
+        self.assertEqual(self._mails_of(bakery_line).mapped("state"), ["outgoing"])
+
+        bakery_line.action_cancel()
+
+        # The credit is open again, and the customer is told nothing: the
+        # advice never leaves the queue.
+        self.assertEqual(bakery_line.state, "cancelled")
+        self.assertEqual(self._open_residual(bakery), -300.0)
+        withdrawn = self._mails_of(bakery_line)
+        self.assertEqual(withdrawn.mapped("state"), ["cancel"])
+        self._deliver(self.env["mail.mail"].search([("state", "=", "outgoing")]))
+        self.assertEqual([rcpt_tos for rcpt_tos, _message in self.sink.messages], [["kept@customer.example"]])
+        self.assertEqual(withdrawn.state, "cancel")
+
+    def test_advice_sent_is_followed_by_a_cancellation_notice(self):
+        bakery = self._customer("Bergen Bakeri AS", email="post@bakeri.example", lang="nb_NO")
+        self._credit_note(bakery, 300.0)
+        run = self._reimburse(bakery)
+        line = run.line_ids
+        self._deliver(self._mails_of(line))
+        self.assertEqual(len(self.sink.messages), 1)
+        self.sink.messages.clear()
+
+        line.action_cancel()
+
+        self.assertEqual(self._open_residual(bakery), -300.0)
+        advice, notice = self._mails_of(line)
+        self.assertEqual((advice.state, notice.state), ("sent", "outgoing"))
+        self._deliver(notice)
+        ((rcpt_tos, message),) = self.sink.messages
+        self.assertEqual(rcpt_tos, ["post@bakeri.example"])
+        self.assertEqual(message["Subject"], f"{self.company.name}: tilbakebetalingen av deres kreditsaldo er kansellert")
+        body = message.get_body(("html",)).get_content()
+        self.assertIn("300,00", body)
+        self.assertIn(line.bill_id.name, body)
+        self.assertIn("Kreditsaldoen står fortsatt til deres gode", body)
+
+    def test_cancelling_a_run_without_advice_sends_nothing(self):
+        customer = self._customer("Advice Never", email="never@customer.example")
+        self._credit_note(customer, 40.0)
+        run = self._reimburse(customer, notify_customers=False)
+
+        run.action_cancel()
+
+        self.assertEqual(run.state, "cancelled")
+        self.assertEqual(self._open_residual(customer), -40.0)
+        self.assertFalse(self._mails_of(run.line_ids))

@@ -42,6 +42,8 @@ class TestReimbursementCancellation(ReimbursementCommon):
     def assertCancelled(self, line):
         self.assertEqual(line.state, "cancelled")
         self.assertEqual(line.bill_id.state, "cancel")
+        # A cancelled reimbursement pays nothing: no payment status.
+        self.assertFalse(line.payment_state)
         self.assertEqual(line.cancel_move_id.state, "posted")
         self.assertEqual(line.cancel_move_id.date, line.date)
         reconcilable = line.transfer_line_ids.filtered("account_id.reconcile")
@@ -65,6 +67,7 @@ class TestReimbursementCancellation(ReimbursementCommon):
         run = self._reimburse(customer, include_debit_customers=True, offset_debits=True)
         self.assertReimbursed(run.line_ids, customer, 330.0)
         self.assertEqual(open_invoice.amount_residual, 0.0)
+        self.assertEqual(run.line_ids.payment_state, "not_paid")
 
         run.line_ids.action_cancel()
 

@@ -43,6 +43,33 @@ class TestConfiguration(ReimbursementCommon):
             self.assertEqual(branch.reimbursement_journal_id, self.company.reimbursement_journal_id)
             self.assertEqual(self.env["account.account"].search([("company_ids", "parent_of", branch.id)]), accounts)
 
+    def test_clearing_account_is_named_in_each_language(self):
+        """The clearing account made for a company carries its name in every
+        language of the database, and in a language installed later; an
+        account renamed by hand keeps its names."""
+        Lang = self.env["res.lang"].with_context(active_test=False)
+        self.assertFalse(Lang.search([("code", "=", "nb_NO")]).active)
+        first = self.env["res.company"].create({"name": "Before Norwegian Ltd"})
+        first.reimbursement_clearing_account_id = first._reimbursement_create_clearing_account()
+        renamed = self.copy_account(self.clearing, {"name": "Our own clearing"})
+        self.company.reimbursement_clearing_account_id = renamed
+
+        # Norwegian installed: the account made before has its name in it.
+        self.env["res.lang"]._activate_lang("nb_NO")
+        self.env["ir.module.module"].search([("name", "=", "reimbursement_addon")])._update_translations(["nb_NO"])
+        clearing = first.reimbursement_clearing_account_id
+        self.assertEqual(clearing.with_context(lang="nb_NO").name, "Mellomkonto for kunderefusjoner")
+        self.assertEqual(clearing.with_context(lang="en_US").name, "Customer reimbursements clearing")
+        self.assertEqual(renamed.with_context(lang="nb_NO").name, "Our own clearing")
+
+        # An account made now has both names at once.
+        second = self.env["res.company"].create({"name": "Nordlys Test AS"})
+        account = second._reimbursement_create_clearing_account()
+        self.assertEqual(account.with_context(lang="en_US").name, "Customer reimbursements clearing")
+        self.assertEqual(account.with_context(lang="nb_NO").name, "Mellomkonto for kunderefusjoner")
+        self.assertTrue(account.reconcile)
+        self.assertEqual(account.company_ids, second)
+
     def test_install_hook_configures_companies_with_a_chart(self):
         """Companies that had a chart before the addon was installed are set
         up by the install hook."""

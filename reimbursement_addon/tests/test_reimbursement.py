@@ -203,10 +203,21 @@ class TestReimbursement(ReimbursementCommon):
         customer = self._customer("Owes More")
         self._credit_note(customer, 100.0)
         invoice = self._invoice(customer, 300.0)
-        wizard = self._wizard(customer, include_debit_customers=True, offset_debits=True)
+        even = self._customer("Owes As Much")
+        self._credit_note(even, 80.0)
+        self._invoice(even, 80.0)
+        wizard = self._wizard(customer + even, include_debit_customers=True, offset_debits=True)
         wizard.action_preview()
         self.assertFalse(wizard.line_ids)
-        self.assertIn("Owes More", wizard.skipped_summary)
+        # Each credit and the debits that take it up, never a net amount
+        # shown as if it were a credit.
+        fmt = self.company.currency_id.format
+        self.assertEqual(
+            wizard.skipped_summary,
+            "2 credit(s) that the customer's open debits take up in full: "
+            f"Owes More (credit {fmt(100.0)}, open debits {fmt(300.0)}), "
+            f"Owes As Much (credit {fmt(80.0)}, open debits {fmt(80.0)})",
+        )
 
         with self.assertRaises(UserError):
             wizard.action_reimburse()

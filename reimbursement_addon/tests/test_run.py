@@ -35,6 +35,10 @@ class TestReimbursementRun(ReimbursementCommon):
                 {"customer_id": self.second.id, "amount": 30.0, "state": "draft", "bill_id": False},
             ],
         )
+        # Posting makes each customer a one-time vendor: the draft says so.
+        self.assertEqual(run.line_ids.mapped("vendor_name"), ["New one-time vendor"] * 2)
+        # The run considered the two customers of its filter.
+        self.assertEqual(run.considered_customer_count, 2)
         # A proposal posts nothing: the credits are still open.
         self.assertEqual(self._open_residual(self.first), -70.0)
         self.assertEqual(self._open_residual(self.second), -30.0)
@@ -47,6 +51,15 @@ class TestReimbursementRun(ReimbursementCommon):
         self.assertReimbursed(self._line(run, self.second), self.second, 30.0)
         self.assertEqual(self._open_residual(self.first), 0.0)
         self.assertEqual(self._open_residual(self.second), 0.0)
+        self.assertEqual(
+            [line.vendor_name for line in run.line_ids], [line.vendor_id.display_name for line in run.line_ids]
+        )
+        self.assertTrue(all(run.line_ids.mapped("vendor_id.reimbursement_one_time_vendor")))
+        # The filter's own count is of now (no open item left to either
+        # customer); the run's stays what it considered.
+        Candidates = self.env["res.partner"].with_context(reimbursement_candidates_company_id=self.company.id)
+        self.assertEqual(Candidates.search_count(run._get_partner_domain()), 0)
+        self.assertEqual(run.considered_customer_count, 2)
         with self.assertRaisesRegex(UserError, "only a draft run"):
             run.action_post()
 

@@ -269,6 +269,7 @@ class AccountReimbursementWizard(models.TransientModel):
         """The draft run of ``proposals``, logging what was ``skipped``."""
         run = self.env["account.reimbursement"].create(self._prepare_reimbursement_vals())
         run._create_lines(proposals)
+        run._count_considered_customers()
         run._log_proposal(skipped)
         if run.approval_required:
             run._request_approval()

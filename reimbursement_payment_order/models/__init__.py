@@ -5,3 +5,4 @@ from . import account_reimbursement_line
 from . import account_payment
 from . import account_payment_line
 from . import account_payment_order
+from . import account_payment_order_file

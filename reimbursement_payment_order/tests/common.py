@@ -47,10 +47,19 @@ class PaymentOrderCommon(ReimbursementCommon):
         return cls._customer(name, reimbursement_vendor_id=vendor.id, **vals)
 
     @classmethod
-    def _set_company_bank_account(cls, acc_number):
-        """The bank account the money leaves from, on the bank journal."""
+    def _set_company_bank_account(cls, acc_number, bic=None):
+        """The bank account the money leaves from, on the bank journal, at
+        the bank of ``bic`` (by default, for a Norwegian account, DNB's: a
+        Norwegian bank needs its BIC in the file)."""
+        bic = bic or ("DNBANOKK" if acc_number.startswith("NO") else None)
+        bank = cls.env["res.bank"].create({"name": f"Bank {bic}", "bic": bic}) if bic else cls.env["res.bank"]
         cls.bank_journal.bank_account_id = cls.env["res.partner.bank"].create(
-            {"partner_id": cls.company.partner_id.id, "acc_number": acc_number, "allow_out_payment": True}
+            {
+                "partner_id": cls.company.partner_id.id,
+                "acc_number": acc_number,
+                "bank_id": bank.id,
+                "allow_out_payment": True,
+            }
         )
 
     def _payable(self, bill):
@@ -80,8 +89,11 @@ class PaymentOrderCommon(ReimbursementCommon):
         ns = {"p": root.nsmap[None]}
         transactions = {}
         for tx in root.iterfind(".//p:CdtTrfTxInf", ns):
-            payment = self.env["account.payment"].browse(int(tx.findtext("p:PmtId/p:EndToEndId", namespaces=ns)))
-            line = payment.payment_line_ids.move_line_id.move_id.reimbursement_line_ids
+            # The end-to-end id of a reimbursement's transfer is its bill's number.
+            bill = self.env["account.move"].search(
+                [("company_id", "=", self.company.id), ("name", "=", tx.findtext("p:PmtId/p:EndToEndId", namespaces=ns))]
+            )
+            line = bill.reimbursement_line_ids
             self.assertEqual(len(line), 1, "one transfer per reimbursement")
             amount = tx.find("p:Amt/p:InstdAmt", ns)
             transactions[line] = {

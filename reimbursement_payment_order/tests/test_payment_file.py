@@ -1,3 +1,4 @@
+from odoo import fields
 from odoo.exceptions import UserError
 from odoo.tests import tagged
 
@@ -104,6 +105,135 @@ class TestPaymentFileNorway(PaymentOrderCommon):
         with self.assertRaisesRegex(UserError, "is paid, partly paid or no longer posted"):
             runs.line_ids[0].action_cancel()
         self.assertIn("2 reimbursement(s) paid by the payment order", runs[0].message_ids[0].body)
+
+
+@tagged("post_install", "-at_install")
+class TestPaymentFileNorwegianGuide(PaymentOrderCommon):
+    """Paid from a Norwegian account, the file of an order paying
+    reimbursements follows the Norwegian banks' common implementation guide
+    for pain.001.001.03: a payment block per currency, the BBAN scheme for a
+    domestic account number, the debtor bank's BIC, end-to-end ids that name
+    the bills, and the Norwegian letters kept. An ordinary order's file
+    stays OCA's."""
+
+    country_code = "NO"
+    chart_template = "no"
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.company.name = "Nordlys Handel AS"
+        cls._set_company_bank_account("NO49 1503 5260 185", bic="DNBANOKK")
+        cls.plumber = cls._customer_with_bank("Hansen Rørleggerservice AS", "1207.18.60912", trusted=True)
+        cls.fish = cls._customer_with_bank("Havbris Sjømat AS", "NO17 6012 0308 249", trusted=True)
+        cls.cafe = cls._customer_with_bank("Café Ørje & Co", "NO05 8601 8219 931", trusted=True)
+        cls.euro = cls._customer_with_bank("Ålesund Fisk GmbH", "DE89 3704 0044 0532 0130 00", trusted=True)
+
+    def test_file_for_norwegian_banks(self):
+        self._credit_note(self.plumber, 1250.0)
+        self._credit_note(self.fish, 310.5)
+        self._credit_note(self.cafe, 99.9)
+        self._credit_note(self.euro, 350.0, currency=self.eur)
+        run = self._reimburse(self.plumber + self.fish + self.cafe + self.euro)
+        order = self._order_of(run)
+
+        root = self._generate_file(order)  # valid against pain.001.001.03's schema, or OCA refuses it
+        ns = {"p": root.nsmap[None]}
+        self.assertEqual(root.nsmap[None], "urn:iso:std:iso:20022:tech:xsd:pain.001.001.03")
+
+        # The group header counts every transfer and adds up every amount,
+        # whatever its currency (ISO 20022).
+        self.assertEqual(self._find(root, "p:CstmrCdtTrfInitn/p:GrpHdr/p:NbOfTxs"), "4")
+        self.assertEqual(self._find(root, "p:CstmrCdtTrfInitn/p:GrpHdr/p:CtrlSum"), "2010.40")
+        # A payment block per currency, the company's first, each with its
+        # own count and control sum in its currency, and its own id.
+        blocks = root.findall("p:CstmrCdtTrfInitn/p:PmtInf", ns)
+        self.assertEqual(len(blocks), 2)
+        summary = [
+            (
+                block.findtext("p:NbOfTxs", namespaces=ns),
+                block.findtext("p:CtrlSum", namespaces=ns),
+                {amount.get("Ccy") for amount in block.iterfind(".//p:InstdAmt", ns)},
+            )
+            for block in blocks
+        ]
+        self.assertEqual(summary, [("3", "1660.40", {"NOK"}), ("1", "350.00", {"EUR"})])
+        ids = [block.findtext("p:PmtInfId", namespaces=ns) for block in blocks]
+        self.assertEqual(len(set(ids)), 2)
+        self.assertTrue(ids[0].endswith("-NOK") and ids[1].endswith("-EUR"))
+        self.assertTrue(all(len(pmt_inf_id) <= 35 for pmt_inf_id in ids))
+        for block in blocks:
+            # Each block pays from the company's account, at its bank's BIC.
+            self.assertEqual(block.findtext("p:DbtrAcct/p:Id/p:IBAN", namespaces=ns), "NO4915035260185")
+            self.assertEqual(block.findtext("p:DbtrAgt/p:FinInstnId/p:BIC", namespaces=ns), "DNBANOKK")
+            self.assertEqual(block.findtext("p:Dbtr/p:Nm", namespaces=ns), "Nordlys Handel AS")
+
+        transfers = {
+            tx.findtext("p:PmtId/p:EndToEndId", namespaces=ns): tx for tx in root.iterfind(".//p:CdtTrfTxInf", ns)
+        }
+        line_of = {line.customer_id: line for line in run.line_ids}
+        # End-to-end ids name the bills (the bank's status and return files
+        # bring them back).
+        self.assertEqual(set(transfers), set(run.line_ids.bill_id.mapped("name")))
+        plumber = transfers[line_of[self.plumber].bill_id.name]
+        # A domestic account number, with the BBAN scheme.
+        self.assertEqual(plumber.findtext("p:CdtrAcct/p:Id/p:Othr/p:Id", namespaces=ns), "12071860912")
+        self.assertEqual(plumber.findtext("p:CdtrAcct/p:Id/p:Othr/p:SchmeNm/p:Cd", namespaces=ns), "BBAN")
+        self.assertIsNone(plumber.find("p:CdtrAcct/p:Id/p:IBAN", ns))
+        # The Norwegian letters stay; other letters become their Latin form.
+        self.assertEqual(plumber.findtext("p:Cdtr/p:Nm", namespaces=ns), "Hansen Rørleggerservice AS (vendor)")
+        fish = transfers[line_of[self.fish].bill_id.name]
+        self.assertEqual(fish.findtext("p:Cdtr/p:Nm", namespaces=ns), "Havbris Sjømat AS (vendor)")
+        self.assertEqual(fish.findtext("p:CdtrAcct/p:Id/p:IBAN", namespaces=ns), "NO1760120308249")
+        self.assertIsNone(fish.find("p:CdtrAcct/p:Id/p:Othr", ns))
+        cafe = transfers[line_of[self.cafe].bill_id.name]
+        self.assertEqual(cafe.findtext("p:Cdtr/p:Nm", namespaces=ns), "Cafe Ørje + Co (vendor)")
+        euro = transfers[line_of[self.euro].bill_id.name]
+        self.assertEqual(euro.findtext("p:Cdtr/p:Nm", namespaces=ns), "Ålesund Fisk GmbH (vendor)")
+        self.assertEqual(euro.find("p:Amt/p:InstdAmt", ns).get("Ccy"), "EUR")
+        # Each transfer's amount is its bill's open payable, in its currency.
+        for line in run.line_ids:
+            amount = transfers[line.bill_id.name].find("p:Amt/p:InstdAmt", ns)
+            self.assertEqual(float(amount.text), -self._payable(line.bill_id).amount_residual_currency)
+            self.assertEqual(amount.get("Ccy"), line.currency_id.name)
+
+        order.generated2uploaded()
+        self.assertRecordValues(run, [{"posted_bill_count": 4, "paid_bill_count": 4}])
+
+    def test_no_file_without_the_debtor_bank_s_bic(self):
+        self.bank_journal.bank_account_id.bank_id = False
+        self._credit_note(self.fish, 310.5)
+        run = self._reimburse(self.fish)
+        order = self._order_of(run)
+        order.draft2open()
+        with self.assertRaisesRegex(UserError, "has no BIC: Norwegian banks need it"):
+            order.open2generated()
+        self.assertEqual(order.state, "open")
+        self.assertFalse(self._payable(self._line_of(run, self.fish).bill_id).reconciled)
+
+    def test_ordinary_order_file_stays_oca_s(self):
+        """An ordinary vendor order of the same company, mode and bank: OCA's
+        file as it ships (ids, letters, no scheme added)."""
+        supplier = self.env["res.partner"].create({"name": "Bølgen Fisk AS", "supplier_rank": 1})
+        supplier_bank = self.env["res.partner.bank"].create(
+            {"partner_id": supplier.id, "acc_number": "1503.12.34567", "allow_out_payment": True}
+        )
+        bill = self.init_invoice(
+            "in_invoice", partner=supplier, invoice_date=fields.Date.from_string("2019-05-01"), amounts=[500.0], taxes=[]
+        )
+        bill.write({"ref": "FISK-1", "payment_mode_id": self.mode.id, "partner_bank_id": supplier_bank.id})
+        bill.action_post()
+        order = self.env["account.payment.order"].browse(bill.create_account_payment_line()["res_id"])
+
+        root = self._generate_file(order)
+
+        ns = {"p": root.nsmap[None]}
+        (transfer,) = root.iterfind(".//p:CdtTrfTxInf", ns)
+        self.assertEqual(transfer.findtext("p:PmtId/p:EndToEndId", namespaces=ns), str(order.payment_ids.id))
+        self.assertEqual(transfer.findtext("p:Cdtr/p:Nm", namespaces=ns), "Bolgen Fisk AS")
+        self.assertEqual(transfer.findtext("p:CdtrAcct/p:Id/p:Othr/p:Id", namespaces=ns), "15031234567")
+        self.assertIsNone(transfer.find("p:CdtrAcct/p:Id/p:Othr/p:SchmeNm", ns))
+        self.assertEqual(transfer.findtext("p:RmtInf/p:Ustrd", namespaces=ns), "FISK-1")
 
 
 @tagged("post_install", "-at_install")

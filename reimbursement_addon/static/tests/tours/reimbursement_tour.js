@@ -1,7 +1,11 @@
 /** @odoo-module */
 
 import { registry } from "@web/core/registry";
-import { openWizardSteps, printReportSteps } from "@reimbursement_addon/../tests/tours/utils/steps";
+import {
+    noDatePickerSteps,
+    openWizardSteps,
+    printReportSteps,
+} from "@reimbursement_addon/../tests/tours/utils/steps";
 
 /**
  * An accountant reimburses customers from the menu, as the issue describes:
@@ -16,6 +20,7 @@ registry.category("web_tour.tours").add("reimbursement_addon_tour", {
     url: "/odoo",
     steps: () => [
         ...openWizardSteps(),
+        ...noDatePickerSteps("The wizard opens"),
         {
             content: "The wizard shows the configured minimum",
             trigger: ".modal .o_field_widget[name=min_amount]:contains(50.00)",
@@ -34,6 +39,7 @@ registry.category("web_tour.tours").add("reimbursement_addon_tour", {
             trigger: ".modal button[name=action_preview]",
             run: "click",
         },
+        ...noDatePickerSteps("The preview opens"),
         {
             content: "The customer with an open invoice is proposed for its net credit",
             trigger: ".modal .o_field_widget[name=line_ids] .o_data_row:contains(Tour Debtor AS):contains(50.00)",

@@ -36,6 +36,23 @@ export function openWizardSteps() {
 }
 
 /**
+ * Steps checking that the wizard, as ``when`` says it opened, has the focus
+ * on its first option and no date picker open over the options.
+ */
+export function noDatePickerSteps(when) {
+    return [
+        {
+            content: `${when}: the focus is on the first option, not on the date`,
+            trigger: ".modal .o_field_widget[name=summarize_customer] input:focus",
+        },
+        {
+            content: `${when}: no date picker covers the options`,
+            trigger: "body:not(:has(.o_datetime_picker))",
+        },
+    ];
+}
+
+/**
  * Steps that click ``trigger`` and check, once ``doneTrigger`` shows, the
  * file the click downloaded: ``check(filename, options)`` throws when it is
  * not the one expected.
