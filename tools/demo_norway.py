@@ -1,14 +1,15 @@
 """The demo's Norwegian company, to see the monthly routine in Norwegian.
 
 Run by ``tools/dev.sh run`` inside ``odoo-bin shell`` (which gives ``env``),
-on a demo database where ``l10n_no`` is installed with its demo data: its
-company ("NO Company", on the Norwegian chart, in NOK) becomes Nordlys Handel
-AS, with customers holding credits of every kind (one small and dormant,
-written off by the run) and two Norwegian-speaking accountants, one who
-proposes and one who approves. The company pays its
+on a demo database where ``l10n_no`` is installed: a company of its own,
+Nordlys Handel AS, on the Norwegian chart in NOK, with no other documents
+than those of its customers below, who hold credits of every kind (one
+small and dormant, written off by the run), and two Norwegian-speaking
+accountants, one who proposes and one who approves. The company pays its
 reimbursements by bank file (``reimbursement_payment_order``): a bank
-journal with a Norwegian account, a payment mode, and its customers' bank
-accounts, trusted for outgoing payments but one.
+journal with a Norwegian account at DNB (whose BIC the file names), a
+payment mode, and its customers' bank accounts, trusted for outgoing
+payments but one.
 """
 
 from dateutil.relativedelta import relativedelta
@@ -21,8 +22,9 @@ USERS = {
     "regnskapssjef": ("Ola Nordmann", "approves it (four eyes)"),
 }
 
-# The company's own account, which the bank file pays from.
+# The company's own account, which the bank file pays from, at DNB.
 COMPANY_BANK_ACCOUNT = "NO49 1503 5260 185"
+COMPANY_BANK = {"name": "DNB Bank ASA", "bic": "DNBANOKK", "country": "no"}
 
 # name, city, (bank account, trusted for outgoing payments) or None,
 # (documents: (kind, NOK or EUR amount, days ago, payments)).
@@ -57,10 +59,23 @@ CUSTOMERS = [
 
 def main(env):
     today = fields.Date.context_today(env.user)
-    company = env.ref("base.demo_company_no")
+    norway = env.ref("base.no")
+    company = env["res.company"].create(
+        {
+            "name": "Nordlys Handel AS",
+            "street": "Storgata 12",
+            "zip": "0184",
+            "city": "Oslo",
+            "country_id": norway.id,
+            "currency_id": env.ref("base.NOK").id,
+            "email": "regnskap@nordlys.example.com",
+            "phone": "+47 22 12 34 56",
+        }
+    )
+    env.user.company_ids = [Command.link(company.id)]
     env = env(context=dict(env.context, allowed_company_ids=company.ids, lang="nb_NO"))
     company = company.with_env(env)
-    norway = env.ref("base.no")
+    env["account.chart.template"].try_loading("no", company, install_demo=False)
 
     accountants = env["res.users"]
     for login, (name, _role) in USERS.items():
@@ -84,8 +99,6 @@ def main(env):
     accountants[1]._reimbursement_add_groups(["account.group_validate_bank_account"])
     company.write(
         {
-            "name": "Nordlys Handel AS",
-            "email": "regnskap@nordlys.example.com",
             "reimbursement_min_amount": 100.0,
             "reimbursement_approval_required": True,
             "reimbursement_responsible_id": accountants[1].id,
@@ -165,7 +178,14 @@ def setup_bank_file(env, company):
         {
             "bank_account_id": env["res.partner.bank"]
             .create(
-                {"partner_id": company.partner_id.id, "acc_number": COMPANY_BANK_ACCOUNT, "allow_out_payment": True}
+                {
+                    "partner_id": company.partner_id.id,
+                    "acc_number": COMPANY_BANK_ACCOUNT,
+                    "bank_id": env["res.bank"]
+                    .create(dict(COMPANY_BANK, country=env.ref(f"base.{COMPANY_BANK['country']}").id))
+                    .id,
+                    "allow_out_payment": True,
+                }
             )
             .id,
             "outbound_payment_method_line_ids": [Command.create({"payment_method_id": method.id})],

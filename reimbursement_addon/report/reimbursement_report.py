@@ -1,6 +1,7 @@
 from collections import defaultdict
 
 from odoo import api, models
+from odoo.http import request
 
 from ..models.reimbursement_proposal import KIND_WRITE_OFF
 
@@ -45,7 +46,23 @@ class ReportReimbursement(models.AbstractModel):
             "company": lines.company_id[:1] or self.env.company,
             "filters": (data or {}).get("filters"),
             "proof": any(run.state == "draft" for run in runs),
+            "report_lang": self._get_report_lang(data),
         }
+
+    @api.model
+    def _get_report_lang(self, data):
+        """The language the report prints in: the one the client asks for
+        (its ``context``), else the user's. On Odoo's report routes, which
+        are website routes, the language otherwise comes from the website's
+        language cookie, which the login page sets from the browser's
+        language: an accountant opening a report's address would read it in
+        the browser's language, not in its own."""
+        asked = ((data or {}).get("context") or {}).get("lang")
+        if asked:
+            return asked
+        if request and getattr(request, "is_frontend", False):
+            return self.env.user.lang or self.env.lang
+        return self.env.lang
 
 
 class ReportReimbursementRun(models.AbstractModel):
@@ -58,5 +75,5 @@ class ReportReimbursementRun(models.AbstractModel):
         nothing), a draft run's as a proof of what posting would make."""
         runs = self.env["account.reimbursement"].browse(docids)
         lines = runs.line_ids.filtered(lambda line: line.state != "skipped")
-        values = self.env["report.reimbursement_addon.report_reimbursement"]._get_report_values(lines.ids)
+        values = self.env["report.reimbursement_addon.report_reimbursement"]._get_report_values(lines.ids, data)
         return {**values, "doc_ids": docids, "doc_model": "account.reimbursement", "runs_printed": runs}

@@ -1,5 +1,7 @@
+from odoo import Command
 from odoo.tests import tagged
 
+from .. import series
 from .common import ReimbursementCommon
 from .smtp_server import SmtpServerCase
 
@@ -16,6 +18,11 @@ class TestRemittanceAdvice(SmtpServerCase, ReimbursementCommon):
         cls.env["res.lang"]._activate_lang("nb_NO")
         cls.env["ir.module.module"].search([("name", "=", "reimbursement_addon")])._update_translations(["nb_NO"])
         cls.company.write({"email": "accounts@reimbursement.example", "reimbursement_notify_customers": True})
+        # The accountant who posts may trust bank accounts: the one-time
+        # vendors keep their customers' trusted accounts.
+        cls.env.user.write(
+            {series.USER_GROUPS: [Command.link(cls.env.ref("account.group_validate_bank_account").id)]}
+        )
 
     def _advice_mails(self, run):
         return self.env["mail.mail"].search(

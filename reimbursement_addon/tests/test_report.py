@@ -1,8 +1,9 @@
 import io
+import json
 
 from PyPDF2 import PdfReader
 
-from odoo.tests import tagged
+from odoo.tests import HttpCase, tagged
 
 from .common import ReimbursementCommon
 
@@ -202,3 +203,47 @@ class TestReimbursementReport(ReimbursementCommon):
         self.assertIn("New one-time vendor", html)
         self._norwegian()
         self.assertIn("Ny engangsleverandør", self._html(proposal, report=RUN_REPORT, lang="nb_NO"))
+
+
+@tagged("post_install", "-at_install")
+class TestReportOverHttp(ReimbursementCommon, HttpCase):
+    """The report's HTML and PDF routes, as a logged-in accountant opens
+    them: in the accountant's language."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.company.external_report_layout_id = cls.env.ref("web.external_layout_standard")
+        cls.env["res.lang"]._activate_lang("nb_NO")
+        cls.env["ir.module.module"]._load_module_terms(["reimbursement_addon"], ["nb_NO"], overwrite=True)
+        cls.norwegian = cls._manager("regnskap_rapport", groups="account.group_account_user")
+        cls.norwegian.lang = "nb_NO"
+        customer = cls._customer("Rapport Kunde AS")
+        cls._credit_note(customer, 250.0)
+        action = (
+            cls.env["account.reimbursement.wizard"]
+            .create({"date": cls.run_date, "partner_domain": str([("id", "in", customer.ids)])})
+            .action_reimburse()
+        )
+        cls.report_run = cls.env["account.reimbursement"].browse(action["res_id"])
+
+    def test_html_report_in_the_user_s_language(self):
+        self.assertReimbursed(self.report_run.line_ids, self.report_run.line_ids.customer_id, 250.0)
+        self.authenticate(self.norwegian.login, self.norwegian.login)
+        # The login page of an English browser left Odoo's website language
+        # cookie in English, which Odoo's report routes go by.
+        self.opener.cookies.set("frontend_lang", "en_US")
+        url = f"/report/html/reimbursement_addon.report_reimbursement_run/{self.report_run.id}"
+        response = self.url_open(url)
+        self.assertEqual(response.status_code, 200)
+        self.assertIn("Refusjonsrapport", response.text)
+        self.assertNotIn("Reimbursement report", response.text)
+        self.assertIn("Rapport Kunde AS", response.text)
+        # The lines' report too; and a language the client asks for wins.
+        response = self.url_open(
+            f"/report/html/reimbursement_addon.report_reimbursement/{','.join(map(str, self.report_run.line_ids.ids))}"
+        )
+        self.assertIn("Refusjonsrapport", response.text)
+        response = self.url_open(f"{url}?context=" + json.dumps({"lang": "en_US"}))
+        self.assertIn("Reimbursement report", response.text)
+        self.assertNotIn("Refusjonsrapport", response.text)

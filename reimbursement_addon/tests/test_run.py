@@ -208,7 +208,8 @@ class TestReimbursementQueryBudget(ReimbursementCommon):
             self.env.flush_all()
 
     def test_query_budget(self):
-        """Measured: 187 queries for two customers, 203 for six (four a
-        customer): one more query per customer fails the second run."""
-        self._measured_reimburse(self.customers[:2], 190)
-        self._measured_reimburse(self.customers[2:], 206)
+        """Measured on 18.0: 198 queries for two customers, 214 for six
+        (four a customer; 19.0 makes fewer): one more query per customer
+        fails the second run."""
+        self._measured_reimburse(self.customers[:2], 200)
+        self._measured_reimburse(self.customers[2:], 216)
