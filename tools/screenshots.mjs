@@ -36,7 +36,6 @@ await page.click('.o_app[data-menu-xmlid="account.menu_finance"]');
 await page.click('.o_main_navbar button[data-menu-xmlid="account.menu_finance_entries"]');
 await page.click('[data-menu-xmlid="reimbursement_addon.account_reimbursement_wizard_menu"]');
 await page.waitForSelector(".modal button[name=action_preview]");
-await page.click(".modal .modal-title"); // blur the date field the dialog focuses
 await page.screenshot({ path: `${out}/wizard.png` });
 
 await page.click(".modal button[name=action_preview]");

@@ -131,7 +131,7 @@ class AccountReimbursement(models.Model):
         string="Customers Considered",
         readonly=True,
         copy=False,
-        help="Customers with open receivable items that \"Records to include\" selected when the run was "
+        help='Customers with open receivable items that "Records to include" selected when the run was '
         "proposed: the run considered each of them. Kept as it was, while the filter's own count is of now.",
     )
     notify_customers = fields.Boolean(

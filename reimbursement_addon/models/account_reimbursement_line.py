@@ -61,9 +61,8 @@ class AccountReimbursementLine(models.Model):
         help="Empty on a draft line: posting creates a one-time vendor from the customer.",
     )
     vendor_name = fields.Char(
-        string="Vendor Name",
         compute="_compute_vendor_name",
-        help="The vendor billed, or \"New one-time vendor\" on a draft line whose posting creates one.",
+        help='The vendor billed, or "New one-time vendor" on a draft line whose posting creates one.',
     )
     currency_id = fields.Many2one(comodel_name="res.currency", required=True, readonly=True)
     company_currency_id = fields.Many2one(related="company_id.currency_id", string="Company Currency")
@@ -145,7 +144,8 @@ class AccountReimbursementLine(models.Model):
         help="Entry reversing this reimbursement's transfer journal items.",
     )
     payment_state = fields.Selection(
-        selection=lambda self: self.env["account.move"]._fields["payment_state"].selection,
+        # The bill's states, labelled as Odoo labels them in the user's language.
+        selection=lambda self: self.env["account.move"]._fields["payment_state"]._description_selection(self.env),
         string="Payment Status",
         compute="_compute_payment_state",
         store=True,

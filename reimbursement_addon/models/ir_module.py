@@ -10,5 +10,6 @@ class IrModuleModule(models.Model):
         it created get their name in those languages too."""
         res = super()._load_module_terms(modules, langs, *args, **kwargs)
         if "reimbursement_addon" in modules:
-            self.env["res.company"].sudo().search([])._reimbursement_translate_clearing_accounts(langs)
+            companies = self.env["res.company"].sudo().search([("reimbursement_clearing_account_id", "!=", False)])
+            companies._reimbursement_translate_clearing_accounts(langs)
         return res

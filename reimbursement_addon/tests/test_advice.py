@@ -20,9 +20,7 @@ class TestRemittanceAdvice(SmtpServerCase, ReimbursementCommon):
         cls.company.write({"email": "accounts@reimbursement.example", "reimbursement_notify_customers": True})
         # The accountant who posts may trust bank accounts: the one-time
         # vendors keep their customers' trusted accounts.
-        cls.env.user.write(
-            {series.USER_GROUPS: [Command.link(cls.env.ref("account.group_validate_bank_account").id)]}
-        )
+        cls.env.user.write({series.USER_GROUPS: [Command.link(cls.env.ref("account.group_validate_bank_account").id)]})
 
     def _advice_mails(self, run):
         return self.env["mail.mail"].search(
@@ -228,7 +226,9 @@ class TestAdviceOfCancelledReimbursement(SmtpServerCase, ReimbursementCommon):
         self._deliver(notice)
         ((rcpt_tos, message),) = self.sink.messages
         self.assertEqual(rcpt_tos, ["post@bakeri.example"])
-        self.assertEqual(message["Subject"], f"{self.company.name}: tilbakebetalingen av deres kreditsaldo er kansellert")
+        self.assertEqual(
+            message["Subject"], f"{self.company.name}: tilbakebetalingen av deres kreditsaldo er kansellert"
+        )
         body = message.get_body(("html",)).get_content()
         self.assertIn("300,00", body)
         self.assertIn(line.bill_id.name, body)

@@ -117,26 +117,26 @@ class AccountPaymentOrder(models.Model):
     def _split_payment_blocks_per_currency(self, xml_root):
         """Split each payment block (PmtInf) of the file into one block per
         currency of its transfers, each with its own number of transfers and
-        control sum. The group header's control sum adds up every amount
+        control sum, and an id of the order's name, the block's number and
+        its currency. The group header's control sum adds up every amount
         whatever its currency, as ISO 20022 defines it."""
         initiation = xml_root[0]
-        for block in [child for child in initiation if _local(child) == "PmtInf"]:
+        company_currency = self.company_id.currency_id.name
+        blocks = [child for child in initiation if _local(child) == "PmtInf"]
+        for number, block in enumerate(blocks, start=1):
             transfers = [child for child in block if _local(child) == "CdtTrfTxInf"]
             by_currency = {}
             for transfer in transfers:
                 by_currency.setdefault(self._transfer_amount(transfer).get("Ccy"), []).append(transfer)
-            if len(by_currency) < 2:
-                continue
             for transfer in transfers:
                 block.remove(transfer)
-            base_id = _child(block, "PmtInfId").text[:31]
             position = initiation.index(block)
             # The company's currency first, then the others by name.
-            company_currency = self.company_id.currency_id.name
-            blocks = sorted(by_currency.items(), key=lambda item: (item[0] != company_currency, item[0]))
-            for index, (currency, currency_transfers) in enumerate(blocks):
+            currencies = sorted(by_currency, key=lambda currency: (currency != company_currency, currency))
+            for index, currency in enumerate(currencies):
+                currency_transfers = by_currency[currency]
                 currency_block = deepcopy(block)
-                _child(currency_block, "PmtInfId").text = f"{base_id}-{currency}"
+                _child(currency_block, "PmtInfId").text = f"{self.name}-{number}-{currency}"[-35:]
                 _child(currency_block, "NbOfTxs").text = str(len(currency_transfers))
                 total = sum(Decimal(self._transfer_amount(transfer).text) for transfer in currency_transfers)
                 _child(currency_block, "CtrlSum").text = f"{total:.2f}"

@@ -91,7 +91,10 @@ class PaymentOrderCommon(ReimbursementCommon):
         for tx in root.iterfind(".//p:CdtTrfTxInf", ns):
             # The end-to-end id of a reimbursement's transfer is its bill's number.
             bill = self.env["account.move"].search(
-                [("company_id", "=", self.company.id), ("name", "=", tx.findtext("p:PmtId/p:EndToEndId", namespaces=ns))]
+                [
+                    ("company_id", "=", self.company.id),
+                    ("name", "=", tx.findtext("p:PmtId/p:EndToEndId", namespaces=ns)),
+                ]
             )
             line = bill.reimbursement_line_ids
             self.assertEqual(len(line), 1, "one transfer per reimbursement")
