@@ -454,14 +454,17 @@ class ResCompany(models.Model):
 
     def _reimbursement_translate_clearing_accounts(self, langs):
         """Give the clearing accounts of these companies their name in the
-        languages ``langs`` (codes), when a language is installed or the
-        addon's translations are loaded again; an account renamed by hand
-        keeps its names."""
-        accounts = self.reimbursement_clearing_account_id.with_context(lang="en_US")
+        languages ``langs`` (codes) where it is still the English one, when
+        a language is installed or the addon's translations are loaded
+        again: a name given by hand, in any language, stays."""
         english = self.with_context(lang="en_US").env._("Customer reimbursements clearing")
         names = self._reimbursement_get_clearing_account_names()
-        for account in accounts.filtered(lambda account: account.name == english):
-            account.update_field_translations("name", {lang: names[lang] for lang in langs if lang in names})
+        for account in self.reimbursement_clearing_account_id:
+            translations = {
+                lang: names[lang] for lang in langs if lang in names and account.with_context(lang=lang).name == english
+            }
+            if translations:
+                account.update_field_translations("name", translations)
 
     def _reimbursement_get_clearing_account_names(self):
         """The clearing account's name in English and in each language of

@@ -61,6 +61,11 @@ class TestConfiguration(ReimbursementCommon):
         self.assertEqual(clearing.with_context(lang="nb_NO").name, "Mellomkonto for kunderefusjoner")
         self.assertEqual(clearing.with_context(lang="en_US").name, "Customer reimbursements clearing")
         self.assertEqual(renamed.with_context(lang="nb_NO").name, "Our own clearing")
+        # A Norwegian name given by hand stays when the translations load again.
+        clearing.with_context(lang="nb_NO").name = "Kunderefusjoner, mellomregning"
+        self.env["ir.module.module"].search([("name", "=", "reimbursement_addon")])._update_translations(["nb_NO"])
+        self.assertEqual(clearing.with_context(lang="nb_NO").name, "Kunderefusjoner, mellomregning")
+        self.assertEqual(clearing.with_context(lang="en_US").name, "Customer reimbursements clearing")
 
         # An account made now has both names at once.
         second = self.env["res.company"].create({"name": "Nordlys Test AS"})
