@@ -4,3 +4,4 @@ from . import test_payment_advice
 from . import test_tour
 from . import test_background_upload
 from . import test_other_orders
+from . import test_demo_norway
