@@ -65,7 +65,7 @@ if ODOO_18:
 
     # Queries of a run of write-offs: (the run's own, per write-off); 18.0
     # pays three a write-off in its reconciliation, 19.0 none.
-    WRITE_OFF_QUERIES = (120, 3)
+    WRITE_OFF_QUERIES = (127, 3)
 
     # Odoo's error for an item on an account out of use.
     ACCOUNT_OUT_OF_USE_ERROR = "deprecated"
@@ -120,7 +120,7 @@ else:
         applies those of partners ranked already after the commit."""
         return dict(env.cr.postcommit.data.get(f"account.res.partner.increase_rank.{field}", {}))
 
-    WRITE_OFF_QUERIES = (120, 0)
+    WRITE_OFF_QUERIES = (127, 0)
 
     ACCOUNT_OUT_OF_USE_ERROR = "archived"
 

@@ -667,10 +667,10 @@ class AccountReimbursement(models.Model):
         }
 
     def _count_considered_customers(self):
-        """Record how many customers "Records to include" selects now among
-        those with open receivable items: the customers the run considers."""
+        """How many customers "Records to include" selects now among those
+        with open receivable items: the customers the run considers."""
         self.ensure_one()
-        self.with_context(**{ENGINE: True}).considered_customer_count = (
+        return (
             self.env["res.partner"]
             .with_context(**{CANDIDATES_OF_COMPANY: self.company_id.id})
             .search_count(self._get_partner_domain())
@@ -711,7 +711,7 @@ class AccountReimbursement(models.Model):
             run._check_date_after_items(proposals)
             run.line_ids.with_context(**{ENGINE: True}).unlink()
             run._create_lines(proposals)
-            run._count_considered_customers()
+            run.with_context(**{ENGINE: True}).considered_customer_count = run._count_considered_customers()
             run._log_proposal(skipped)
         return self
 

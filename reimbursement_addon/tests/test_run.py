@@ -208,7 +208,7 @@ class TestReimbursementQueryBudget(ReimbursementCommon):
             self.env.flush_all()
 
     def test_query_budget(self):
-        """Measured on 18.0: 198 queries for two customers, 214 for six
+        """Measured on 18.0: 197 queries for two customers, 213 for six
         (four a customer; 19.0 makes fewer): one more query per customer
         fails the second run."""
         self._measured_reimburse(self.customers[:2], 200)

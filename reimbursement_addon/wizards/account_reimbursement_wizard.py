@@ -267,9 +267,11 @@ class AccountReimbursementWizard(models.TransientModel):
 
     def _create_run_from(self, proposals, skipped):
         """The draft run of ``proposals``, logging what was ``skipped``."""
-        run = self.env["account.reimbursement"].create(self._prepare_reimbursement_vals())
+        considered = self._new_run()._count_considered_customers()
+        run = self.env["account.reimbursement"].create(
+            {**self._prepare_reimbursement_vals(), "considered_customer_count": considered}
+        )
         run._create_lines(proposals)
-        run._count_considered_customers()
         run._log_proposal(skipped)
         if run.approval_required:
             run._request_approval()
