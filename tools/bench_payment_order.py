@@ -71,8 +71,16 @@ def setup(env, customers):
     journal.write(
         {
             "outbound_payment_method_line_ids": [Command.create({"payment_method_id": method.id})],
+            # At a bank with its BIC: the file of a Norwegian account names it.
             "bank_account_id": env["res.partner.bank"]
-            .create({"partner_id": company.partner_id.id, "acc_number": "NO9386011117947", "allow_out_payment": True})
+            .create(
+                {
+                    "partner_id": company.partner_id.id,
+                    "acc_number": "NO9386011117947",
+                    "bank_id": env["res.bank"].create({"name": "DNB Bank ASA", "bic": "DNBANOKK"}).id,
+                    "allow_out_payment": True,
+                }
+            )
             .id,
         }
     )
