@@ -6,10 +6,9 @@ from .common import ReimbursementCommon
 from .smtp_server import SmtpServerCase
 
 
-@tagged("post_install", "-at_install")
-class TestRemittanceAdvice(SmtpServerCase, ReimbursementCommon):
-    """Each reimbursed customer gets a remittance advice by e-mail, in its
-    language, through Odoo's mail queue and a real SMTP server."""
+class RemittanceAdviceCase(SmtpServerCase, ReimbursementCommon):
+    """A company that sends remittance advice, in English and Norwegian,
+    through Odoo's mail queue and a real SMTP server."""
 
     @classmethod
     def setUpClass(cls):
@@ -22,10 +21,19 @@ class TestRemittanceAdvice(SmtpServerCase, ReimbursementCommon):
         # vendors keep their customers' trusted accounts.
         cls.env.user.write({series.USER_GROUPS: [Command.link(cls.env.ref("account.group_validate_bank_account").id)]})
 
-    def _advice_mails(self, run):
+    def _mails_of(self, lines):
         return self.env["mail.mail"].search(
-            [("model", "=", "account.reimbursement.line"), ("res_id", "in", run.line_ids.ids)]
+            [("model", "=", "account.reimbursement.line"), ("res_id", "in", lines.ids)], order="id"
         )
+
+    def _advice_mails(self, run):
+        return self._mails_of(run.line_ids)
+
+
+@tagged("post_install", "-at_install")
+class TestRemittanceAdvice(RemittanceAdviceCase):
+    """Each reimbursed customer gets a remittance advice by e-mail, in its
+    language, through Odoo's mail queue and a real SMTP server."""
 
     def test_advice_in_each_customers_language(self):
         english = self._customer("Advice English", email="english@customer.example", lang="en_US")
@@ -170,23 +178,10 @@ class TestRemittanceAdvice(SmtpServerCase, ReimbursementCommon):
 
 
 @tagged("post_install", "-at_install")
-class TestAdviceOfCancelledReimbursement(SmtpServerCase, ReimbursementCommon):
+class TestAdviceOfCancelledReimbursement(RemittanceAdviceCase):
     """Cancelling a reimbursement takes its advice back: withdrawn while it
     waits in the mail queue, followed by a cancellation notice in the
     customer's language once it went out."""
-
-    @classmethod
-    def setUpClass(cls):
-        super().setUpClass()
-        cls._start_smtp_server()
-        cls.env["res.lang"]._activate_lang("nb_NO")
-        cls.env["ir.module.module"].search([("name", "=", "reimbursement_addon")])._update_translations(["nb_NO"])
-        cls.company.write({"email": "accounts@reimbursement.example", "reimbursement_notify_customers": True})
-
-    def _mails_of(self, lines):
-        return self.env["mail.mail"].search(
-            [("model", "=", "account.reimbursement.line"), ("res_id", "in", lines.ids)], order="id"
-        )
 
     def test_advice_still_queued_is_withdrawn(self):
         bakery = self._customer("Bergen Bakeri AS", email="post@bakeri.example", lang="nb_NO")
