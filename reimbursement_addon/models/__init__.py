@@ -1,3 +1,4 @@
+from . import reimbursement_options
 from . import reimbursement_background_mixin
 from . import res_company
 from . import res_config_settings
@@ -6,5 +7,12 @@ from . import res_users
 from . import account_chart_template
 from . import account_move
 from . import account_reimbursement
+from . import account_reimbursement_propose
+from . import account_reimbursement_post
+from . import account_reimbursement_approval
+from . import account_reimbursement_background
 from . import account_reimbursement_line
+from . import account_reimbursement_line_post
+from . import account_reimbursement_line_advice
+from . import account_reimbursement_line_cancel
 from . import ir_module

@@ -1,7 +1,7 @@
 from odoo import fields, models
 from odoo.exceptions import UserError
 
-from .account_reimbursement import ENGINE
+from .engine import ENGINE
 
 
 class AccountMove(models.Model):

@@ -37,6 +37,12 @@ def proposal_key(customer_id, currency_id, account_id, distribution, kind=KIND_R
     return key if kind == KIND_REIMBURSEMENT else f"{kind}-{key}"
 
 
+def customer_and_currency_ids(key):
+    """The (customer id, currency id) of a proposal ``key``."""
+    customer_id, currency_id = key.removeprefix(f"{KIND_WRITE_OFF}-").split("-")[:2]
+    return int(customer_id), int(currency_id)
+
+
 @dataclass
 class OpenItem:
     """An open journal item on a customer's receivable account."""

@@ -7,6 +7,8 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.tools import format_date, formatLang
 
+from .engine import NothingToReimburse
+
 _logger = logging.getLogger(__name__)
 
 SCHEDULE_INTERVALS = {"weekly": relativedelta(weeks=1), "monthly": relativedelta(months=1)}
@@ -295,34 +297,24 @@ class ResCompany(models.Model):
             company._move_reimbursement_next_date(today)
 
     def _make_scheduled_reimbursement(self, date):
-        """This company's scheduled run, dated ``date``: a proposal whose
-        reviewers get an activity, or a posted run (left for approval when
-        the company wants four eyes). Nothing to reimburse makes no run.
+        """This company's scheduled run, dated ``date``, with its default
+        options: a proposal whose reviewers get an activity, or a posted run
+        (left for approval when the company wants four eyes). Nothing to
+        reimburse makes no run.
 
         :return: the run, or an empty recordset
         """
         self.ensure_one()
-        wizard = (
-            self.env["account.reimbursement.wizard"]
-            .with_company(self)
-            .with_context(allowed_company_ids=self.ids, active_model=False, active_ids=[])
-            .create({"date": date})
-        )
-        proposals, skipped = wizard._get_run_proposals()
-        if not proposals:
-            _logger.info(
-                "Scheduled customer reimbursement of %s: %s",
-                self.name,
-                wizard._get_nothing_to_reimburse_message(skipped),
+        runs = self.env["account.reimbursement"].with_company(self).with_context(allowed_company_ids=self.ids)
+        try:
+            run = runs.propose(
+                {"company_id": self.id, "date": date}, request_review=self.reimbursement_schedule == "propose"
             )
-            return self.env["account.reimbursement"]
-        run = wizard._create_run_from(proposals, skipped)
-        if run.approval_required:
-            return run
-        if self.reimbursement_schedule == "post":
-            run._post()
-        else:
-            run._request_review()
+        except NothingToReimburse as nothing:
+            _logger.info("Scheduled customer reimbursement of %s: %s", self.name, nothing.args[0])
+            return runs.browse()
+        if self.reimbursement_schedule == "post" and not run.approval_required:
+            run.action_post()
         return run
 
     def _move_reimbursement_next_date(self, today):

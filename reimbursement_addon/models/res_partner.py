@@ -5,13 +5,10 @@ from odoo import Command, api, fields, models
 from odoo.exceptions import ValidationError
 
 from .. import series
+from .engine import CANDIDATES_OF_COMPANY
 
 # Where the rank increments of a reimbursement batch wait (see _increase_rank).
 DEFERRED_RANKS = "reimbursement_addon.deferred_ranks"
-# Context key (a company id) under which searches of partners find only the
-# customers a reimbursement run of that company can consider: the count and
-# the list of the "Records to include" filter.
-CANDIDATES_OF_COMPANY = "reimbursement_candidates_company_id"
 
 
 class ResPartner(models.Model):

@@ -8,8 +8,8 @@ from odoo import api
 from odoo.addons.bus.models.bus import channel_with_db, dispatch, hashable
 from odoo.addons.bus.websocket import WebsocketConnectionHandler
 
-from .. import series
 from ..models import reimbursement_background_mixin
+from . import series as test_series
 
 PROGRESS_GROUP_XMLIDS = reimbursement_background_mixin.PROGRESS_GROUPS
 
@@ -30,7 +30,7 @@ class BackgroundJobCase:
         super().setUp()
         # The job's transaction: a test cursor on this test's one, as HttpCase
         # gives its server.
-        series.enter_registry_test_mode(self)
+        test_series.enter_registry_test_mode(self)
         self.cron = self.env.ref(self.cron_xmlid)
 
     def _run_cron(self):

@@ -2,8 +2,8 @@ from unittest.mock import patch
 
 from odoo.tests import tagged
 
-from .. import series
-from ..models import account_reimbursement, reimbursement_background_mixin
+from ..models import account_reimbursement_background, reimbursement_background_mixin
+from . import series as test_series
 from .background import BackgroundJobCase
 from .common import ReimbursementCommon
 
@@ -29,8 +29,8 @@ class TestBackgroundPosting(BackgroundJobCase, ReimbursementCommon):
         super().setUp()
         # Batches of two lines, one batch per call of the job.
         for module, name, value in (
-            (account_reimbursement, "BACKGROUND_BATCH_MIN", 2),
-            (account_reimbursement, "BACKGROUND_BATCH_MAX", 2),
+            (account_reimbursement_background, "BACKGROUND_BATCH_MIN", 2),
+            (account_reimbursement_background, "BACKGROUND_BATCH_MAX", 2),
             (reimbursement_background_mixin, "CRON_WINDOW_SHARE", 0),
         ):
             patcher = patch.object(module, name, value)
@@ -72,7 +72,7 @@ class TestBackgroundPosting(BackgroundJobCase, ReimbursementCommon):
         old_receivable = self.receivable.copy({"code": "121099"})
         self._entry(stuck, old_receivable, -5.0)
         run = self._reimburse(self.customers)
-        series.set_account_in_use(old_receivable, False)
+        test_series.set_account_in_use(old_receivable, False)
         return run, old_receivable
 
     def test_background_run_through_cron(self):
@@ -183,7 +183,7 @@ class TestBackgroundPosting(BackgroundJobCase, ReimbursementCommon):
 
         self.assertRecordValues(run, [{"state": "failed", "progress_done": 2}])
         self.assertIn(stuck.name, run.error_message)
-        self.assertIn(series.ACCOUNT_OUT_OF_USE_ERROR, run.error_message)
+        self.assertIn(test_series.ACCOUNT_OUT_OF_USE_ERROR, run.error_message)
         self.assertEqual(run.line_ids.mapped("state"), ["done", "done", "draft", "draft", "draft"])
         for line in run.line_ids[:2]:
             self.assertReimbursed(line, line.customer_id, self._amount(line.customer_id))
@@ -195,7 +195,7 @@ class TestBackgroundPosting(BackgroundJobCase, ReimbursementCommon):
         self.assertEqual(notification["type"], "danger")
         self.assertIn(stuck.name, notification["message"])
 
-        series.set_account_in_use(old_receivable, True)
+        test_series.set_account_in_use(old_receivable, True)
         run.action_post()
         self.assertEqual(run.state, "posting")
         self.assertEqual(self._run_cron(), {"done": 2, "remaining": 1})

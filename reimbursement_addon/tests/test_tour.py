@@ -5,7 +5,7 @@ from dateutil.relativedelta import relativedelta
 from odoo import fields
 from odoo.tests import HttpCase, tagged
 
-from ..models import account_reimbursement, reimbursement_background_mixin
+from ..models import account_reimbursement_background, reimbursement_background_mixin
 from .background import ProgressTourCase
 from .common import ReimbursementCommon
 
@@ -204,8 +204,8 @@ class TestReimbursementProgressTour(ProgressTourCase, ReimbursementCommon, HttpC
         super().setUp()
         # One line per batch, one batch per call of the job: three steps.
         for module, name, value in (
-            (account_reimbursement, "BACKGROUND_BATCH_MIN", 1),
-            (account_reimbursement, "BACKGROUND_BATCH_MAX", 1),
+            (account_reimbursement_background, "BACKGROUND_BATCH_MIN", 1),
+            (account_reimbursement_background, "BACKGROUND_BATCH_MAX", 1),
             (reimbursement_background_mixin, "CRON_WINDOW_SHARE", 0),
         ):
             self.startPatcher(patch.object(module, name, value))

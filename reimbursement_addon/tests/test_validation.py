@@ -2,7 +2,7 @@ from odoo import fields
 from odoo.exceptions import UserError, ValidationError
 from odoo.tests import tagged
 
-from .. import series
+from . import series as test_series
 from .common import ReimbursementCommon
 
 
@@ -62,7 +62,7 @@ class TestReimbursementValidation(ReimbursementCommon):
             self._reimburse(partner_domain="{'not': 'a domain'}")
         self.assertNothingPosted(moves_before)
 
-    if series.LARGE_DOMAINS_TRIP_POSTGRESQL:
+    if test_series.LARGE_DOMAINS_TRIP_POSTGRESQL:
 
         def test_partner_domain_too_large_for_the_database(self):
             """Twenty thousand conditions, as a user may paste them: PostgreSQL
@@ -222,13 +222,13 @@ class TestReimbursementValidation(ReimbursementCommon):
         old_receivable = self.receivable.copy({"code": "121099"})
         stuck = self._customer("Stuck Customer")
         self._entry(stuck, old_receivable, -70.0)
-        series.set_account_in_use(old_receivable, False)
+        test_series.set_account_in_use(old_receivable, False)
         counts_before = {
             model: self.env[model].search_count([])
             for model in ("account.move", "account.move.line", "account.partial.reconcile", "res.partner")
         }
 
-        with self.assertRaisesRegex(UserError, series.ACCOUNT_OUT_OF_USE_ERROR):
+        with self.assertRaisesRegex(UserError, test_series.ACCOUNT_OUT_OF_USE_ERROR):
             self._reimburse(self.customer + stuck)
 
         self.assertEqual(

@@ -4,7 +4,7 @@ from odoo import fields
 from odoo.exceptions import UserError, ValidationError
 from odoo.tests import tagged
 
-from .. import series
+from . import series as test_series
 from .common import ReimbursementCommon
 
 
@@ -98,7 +98,7 @@ class TestWriteOff(ReimbursementCommon):
         euro = self._customer("Small Euro Report")
         self._credit_note(euro, 8.0, currency=self.eur)
         customers = self.small + self.large + euro
-        proposal = self._wizard(customers, write_off_small_credits=True)._create_run()
+        proposal = self._wizard(customers, write_off_small_credits=True)._propose()
         run = self._reimburse(customers, write_off_small_credits=True)
 
         for printed, status in ((proposal, "Proof, not posted"), (run, "Written off")):
@@ -333,7 +333,7 @@ class TestWriteOff(ReimbursementCommon):
     def test_grown_credit_is_not_written_off(self):
         """A proposed write-off whose credit grew above the minimum before
         posting is skipped, and nothing is posted for it."""
-        run = self._wizard(self.small, write_off_small_credits=True)._create_run()
+        run = self._wizard(self.small, write_off_small_credits=True)._propose()
         self._credit_note(self.small, 100.0)
 
         run.action_post()
@@ -350,7 +350,7 @@ class TestWriteOff(ReimbursementCommon):
         customer = self._customer("Shrunk Credit")
         self._credit_note(customer, 60.0)
         options = {"write_off_small_credits": True, "include_debit_customers": True, "offset_debits": True}
-        run = self._wizard(customer, **options)._create_run()
+        run = self._wizard(customer, **options)._propose()
         self._invoice(customer, 55.0)
 
         run.action_post()
@@ -363,7 +363,7 @@ class TestWriteOff(ReimbursementCommon):
     def test_moved_credit_is_not_written_off(self):
         """A proposed write-off whose customer got a new credit since is
         not dormant any more when posted: skipped, with that reason."""
-        run = self._wizard(self.small, write_off_small_credits=True)._create_run()
+        run = self._wizard(self.small, write_off_small_credits=True)._propose()
         self._credit_note(self.small, 2.0, date="2019-06-10")
 
         run.action_post()
@@ -469,7 +469,7 @@ class TestWriteOffQueryBudget(ReimbursementCommon):
         larger run."""
         wizard = self._wizard(customers, write_off_small_credits=True)
         self.env.flush_all()
-        own, per_write_off = series.WRITE_OFF_QUERIES
+        own, per_write_off = test_series.WRITE_OFF_QUERIES
         with self.assertQueryCount(own + per_write_off * len(customers) + 2):
             wizard.action_reimburse()
             self.env.flush_all()

@@ -1,13 +1,8 @@
-import logging
-
 from markupsafe import Markup, escape
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError
-from odoo.service.model import PG_CONCURRENCY_EXCEPTIONS_TO_RETRY
 from odoo.tools import SQL, format_date
-
-_logger = logging.getLogger(__name__)
 
 # Payments posted and reconciled per batch in the background.
 UPLOAD_BATCH_SIZE = 100
@@ -149,16 +144,13 @@ class AccountPaymentOrder(models.Model):
                 "upload_progress_total": total,
             }
         )
-        self._message_log(
-            body=escape(
-                self.env._(
-                    "Posting %(count)s payment(s) in the background, started by %(user)s.",
-                    count=drafts,
-                    user=self.env.user.name,
-                )
+        self._start_background_work(
+            self.env._(
+                "Posting %(count)s payment(s) in the background, started by %(user)s.",
+                count=drafts,
+                user=self.env.user.name,
             )
         )
-        self._trigger_background_job()
 
     @api.model
     def _cron_post_payment_orders(self):
@@ -166,6 +158,10 @@ class AccountPaymentOrder(models.Model):
         batch at a time, each batch in a transaction of its own, within
         Odoo's time limits (see ``_cron_run_background_batches()``)."""
         self._cron_run_background_batches()
+
+    # ------------------------------------------------------------------
+    # The hooks of the background protocol
+    # ------------------------------------------------------------------
 
     def _get_background_condition(self):
         return SQL("state = 'generated' AND upload_state = 'posting'")
@@ -180,70 +176,36 @@ class AccountPaymentOrder(models.Model):
             ]
         )
 
-    def _run_background_batch(self):
-        """Post and reconcile the next batch of this order's payments (the
-        order is locked by the caller) as the user who said the file was
-        uploaded. A batch that fails marks the order failed and tells that
-        user; the end of the posting makes the order File Uploaded.
+    def _get_background_user(self):
+        return self.upload_user_id
 
-        :return: how many payments were posted or failed, or None when the
-            batch must wait for a concurrent transaction
-        """
-        self.ensure_one()
-        user = self.upload_user_id
-        order = self.with_user(user).with_company(self.company_id).with_context(lang=user.lang)
-        batch = order.env["account.payment"].search(
-            order._get_draft_payments_domain(), order="id", limit=UPLOAD_BATCH_SIZE
+    def _get_background_batch(self):
+        return self.env["account.payment"].search(
+            self._get_draft_payments_domain(), order="id", limit=UPLOAD_BATCH_SIZE
         )
-        try:
-            with self.env.cr.savepoint():
-                order._post_and_reconcile_payments(batch)
-        except PG_CONCURRENCY_EXCEPTIONS_TO_RETRY:
-            return None
-        except Exception:  # whatever stops a batch fails the posting, with its cause
-            if order._fail_upload(batch):
-                order._send_background_progress(
-                    order.upload_state, order.upload_progress_done, order.upload_progress_total
-                )
-                return len(batch)
-        self.env.invalidate_all()
-        order.upload_progress_done += len(batch)
-        if not order.env["account.payment"].search_count(order._get_draft_payments_domain(), limit=1):
-            # Every payment is posted: the order is uploaded as in a request.
-            order.upload_state = False
-            order.generated2uploaded()
-            order._notify_upload_user()
-        order._send_background_progress(
-            order.upload_state or order.state, order.upload_progress_done, order.upload_progress_total
-        )
-        return len(batch)
 
-    def _fail_upload(self, batch):
-        """``batch`` failed and was rolled back: post its payments one at a
-        time up to the one that fails, so that the error names it, then
-        mark the posting failed. The payments before it stay posted, as do
-        the batches before; *File Successfully Uploaded* goes on from there.
+    def _process_background_items(self, items):
+        self._post_and_reconcile_payments(items)
+        self.upload_progress_done += len(items)
 
-        :return: whether a payment failed (else each posted alone)
-        """
-        self.ensure_one()
-        failure = self._find_failing_item(batch, self._post_and_reconcile_payments)
-        if not failure:
-            return False
-        payment, error = failure
-        _logger.warning(
-            "Payment order %s failed at the payment to %s", self.name, payment.partner_id.display_name, exc_info=error
-        )
-        self.env.invalidate_all()
-        done = self.upload_progress_total - self.env["account.payment"].search_count(self._get_draft_payments_domain())
+    def _has_background_work_left(self):
+        return bool(self.env["account.payment"].search_count(self._get_draft_payments_domain(), limit=1))
+
+    def _finish_background_work(self):
+        """Every payment is posted: the order is uploaded as in a request."""
+        self.upload_state = False
+        self.generated2uploaded()
+
+    def _fail_background_work(self, item, error):
+        """The posting stops at the payment ``item``; *File Successfully
+        Uploaded* goes on from that payment."""
         self.write(
             {
                 "upload_state": "failed",
-                "upload_progress_done": done,
                 "upload_error_message": self.env._(
                     "The payment to %(partner)s (%(amount)s) failed: %(cause)s",
-                    partner=payment.partner_id.display_name,
-                    amount=payment.currency_id.format(payment.amount),
+                    partner=item.partner_id.display_name,
+                    amount=item.currency_id.format(item.amount),
                     cause=self._format_error(error),
                 ),
             }
@@ -254,27 +216,22 @@ class AccountPaymentOrder(models.Model):
                     "Posting stopped: %(error)s %(done)s of %(total)s payment(s) are posted. Correct the "
                     "cause, then click File Successfully Uploaded again to go on.",
                     error=self.upload_error_message,
-                    done=done,
+                    done=self.upload_progress_done,
                     total=self.upload_progress_total,
                 )
             )
         )
-        self._notify_upload_user()
-        return True
 
-    def _notify_upload_user(self):
-        """Tell the user who said the file was uploaded, in the web client,
-        that the order's payments are posted or that their posting failed,
-        with a button to the order."""
-        self.ensure_one()
-        failed = self.upload_state == "failed"
-        self._notify_background_user(
-            self.upload_user_id,
-            failed,
-            self.env._("Payments failed") if failed else self.env._("Payments posted"),
-            self.upload_error_message
-            if failed
-            else self.env._(
+    def _get_background_progress(self):
+        return self.upload_state or self.state, self.upload_progress_done, self.upload_progress_total
+
+    def _get_background_outcome(self):
+        if self.upload_state == "failed":
+            return True, self.env._("Payments failed"), self.upload_error_message
+        return (
+            False,
+            self.env._("Payments posted"),
+            self.env._(
                 "%(order)s is uploaded: its %(count)s payment(s) are posted and reconciled with the bills.",
                 order=self.name,
                 count=self.upload_progress_total,
