@@ -1,7 +1,7 @@
 # The project's entry points; tools/dev.sh does the work (set-up included).
 # SERIES=18.0|19.0 picks the Odoo series: run, serve and the others default to
 # the newest (19.0); test runs on every supported series in turn unless given.
-.PHONY: run serve test peer-test faults lint setup i18n screenshots screenshots-background bench bench-payment-order bench-write-off upgrade-test wheel wheel-test
+.PHONY: run serve test odoo-test peer-test faults lint setup readme i18n screenshots screenshots-background bench bench-payment-order bench-write-off upgrade-test wheel wheel-test
 
 run:   ## serve the demo database on http://localhost:8069 (admin / admin); DEMO_CUSTOMERS=10000 adds customers
 	@SERIES=$(SERIES) DEMO_CUSTOMERS=$(DEMO_CUSTOMERS) bash tools/dev.sh run
@@ -9,8 +9,11 @@ run:   ## serve the demo database on http://localhost:8069 (admin / admin); DEMO
 serve: ## serve the existing demo database again, without recreating it (after a crash or a restart)
 	@SERIES=$(SERIES) bash tools/dev.sh serve
 
-test:  ## fresh database, install the addon, run the whole test suite (on 18.0, then 19.0; SERIES= for one)
-	@SERIES=$(SERIES) bash tools/dev.sh test $(PYTEST_ARGS)
+test:  ## fresh database, install the addon, run the whole test suite (on 18.0, then 19.0; SERIES= for one; PARALLEL=1 side by side)
+	@SERIES=$(SERIES) PARALLEL=$(PARALLEL) bash tools/dev.sh test $(PYTEST_ARGS)
+
+odoo-test: ## the suite through Odoo's own runner (odoo-bin --test-tags), failing when it runs another number of tests than make test's pytest did
+	@SERIES=$(SERIES) bash tools/dev.sh odoo-test
 
 peer-test: ## OCA's and Odoo's own test suites with our modules installed, each failure compared without them (BASELINE=1 runs all without them too)
 	@SERIES=$(SERIES) BASELINE=$(BASELINE) bash tools/dev.sh peer-test
@@ -29,6 +32,9 @@ lint:  ## ruff and pylint-odoo
 
 setup: ## virtualenv .venv-<series>, requirements, Odoo and PostgreSQL checks only
 	@SERIES=$(SERIES) bash tools/dev.sh setup
+
+readme: ## each addon's README.rst and static/description/index.html, made from its readme/ fragments
+	@SERIES=$(SERIES) bash tools/dev.sh readme
 
 i18n:  ## regenerate the .pot and merge it into nb.po
 	@SERIES=$(SERIES) bash tools/dev.sh i18n

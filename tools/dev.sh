@@ -5,8 +5,10 @@
 #   tools/dev.sh run          (re)create the demo database and serve it (DEMO_CUSTOMERS=N grows it)
 #   tools/dev.sh serve        serve the existing demo database again, as it is
 #   tools/dev.sh test [ARGS]  fresh database, install the addon, run pytest (every series unless SERIES is set)
+#   tools/dev.sh odoo-test    the suite through Odoo's own runner, its test count compared with pytest's
 #   tools/dev.sh peer-test    OCA's and Odoo's own suites with our modules installed (BASELINE=1: without too)
-#   tools/dev.sh lint         ruff (lint + format check) and pylint-odoo
+#   tools/dev.sh lint         ruff (lint + format check), pylint-odoo, OCA's checks, README.rst fresh
+#   tools/dev.sh readme       each addon's README.rst and index.html, made from its readme/
 #   tools/dev.sh i18n         regenerate the .pot and merge it into nb.po
 #   tools/dev.sh screenshots  README screenshots of the running demo (make run)
 #   tools/dev.sh screenshots-background  a large run from the browser (make run DEMO_CUSTOMERS=10000)
@@ -266,18 +268,38 @@ cmd_serve() {
 }
 
 # make test: the whole suite on every supported series in turn (each one
-# to the end, failed or not), or on SERIES alone.
+# to the end, failed or not), or on SERIES alone; PARALLEL=1 runs the series
+# side by side instead, each one's output shown whole when it ends (CI).
 cmd_test_all() {
     if [ -n "${SERIES:-}" ]; then
         use_series "$SERIES"
         cmd_test "$@"
         return
     fi
-    local series failed=()
-    for series in "${SUPPORTED_SERIES[@]}"; do
-        info "The test suite on Odoo $series"
-        SERIES=$series bash "$ROOT/tools/dev.sh" test "$@" || failed+=("$series")
-    done
+    local series index pids=() failed=()
+    if [ -n "${PARALLEL:-}" ]; then
+        # Side by side, as make peer-test runs: each suite is mostly one
+        # process, and two cores run both in about the time of the longer.
+        mkdir -p "$STATE"
+        for index in "${!SUPPORTED_SERIES[@]}"; do
+            series=${SUPPORTED_SERIES[$index]}
+            info "The test suite on Odoo $series, in the background (.odoo/test-$series.out)"
+            SERIES=$series HTTP_PORT=$((HTTP_PORT + index)) bash "$ROOT/tools/dev.sh" test "$@" \
+                >"$STATE/test-$series.out" 2>&1 &
+            pids+=($!)
+        done
+        for index in "${!SUPPORTED_SERIES[@]}"; do
+            series=${SUPPORTED_SERIES[$index]}
+            wait "${pids[$index]}" || failed+=("$series")
+            info "The test suite on Odoo $series:"
+            cat "$STATE/test-$series.out"
+        done
+    else
+        for series in "${SUPPORTED_SERIES[@]}"; do
+            info "The test suite on Odoo $series"
+            SERIES=$series bash "$ROOT/tools/dev.sh" test "$@" || failed+=("$series")
+        done
+    fi
     [ ${#failed[@]} = 0 ] || die "the test suite failed on Odoo ${failed[*]} (above)."
     info "The test suite passed on Odoo ${SUPPORTED_SERIES[*]}"
 }
@@ -294,10 +316,47 @@ cmd_test() {
     cd "$ROOT"
     # --odoo-http serves the test database to the browser tour; pytest-cov
     # measures line and branch coverage of the addon (.coveragerc).
+    # A whole run (no PYTEST_ARGS) keeps what ran for make odoo-test, which
+    # compares its count.
     export COVERAGE_FILE="$STATE/coverage-$SERIES"
+    local junit=()
+    rm -f "$STATE/pytest-$SERIES.xml"
+    [ $# = 0 ] && junit=(--junitxml="$STATE/pytest-$SERIES.xml")
     "$VENV/bin/pytest" --odoo-config="$CONF" --odoo-database="$db" --odoo-log-level=warn --odoo-extra=test-enable \
-        --odoo-http --cov --cov-config="$ROOT/.coveragerc" --cov-report=term "${ADDONS[@]/%//tests}" "$@"
+        --odoo-http --cov --cov-config="$ROOT/.coveragerc" --cov-report=term "${junit[@]}" "${ADDONS[@]/%//tests}" "$@"
     check_coverage
+}
+
+# The suite through Odoo's own runner (odoo-bin --test-enable --test-tags),
+# as OCA's CI and an integrator run it: it runs the test modules that each
+# addon's tests/__init__.py imports, where pytest finds them by path. Fails
+# on a failure, and when it ran another number of tests than pytest's last
+# whole run of the series (make test) did: a test module not imported.
+cmd_odoo_test() {
+    setup
+    local junit="$STATE/pytest-$SERIES.xml" db="reimbursement_odoo_test_${SERIES%%.*}_$$" log expected ran
+    [ -f "$junit" ] || die "no pytest run of the whole suite on $SERIES to compare with: run make test SERIES=$SERIES first."
+    expected=$("$VENV/bin/python" -c 'import sys, xml.etree.ElementTree as ET
+root = ET.parse(sys.argv[1]).getroot()
+suites = [root] if root.tag == "testsuite" else list(root)
+print(sum(int(s.get("tests")) - int(s.get("skipped", 0)) for s in suites))' "$junit")
+    log="$STATE/odoo-test-$SERIES.log"
+    trap 'dropdb --if-exists --force "'"$db"'" >/dev/null 2>&1 || true' EXIT
+    info "Creating the test database $db, as make test does"
+    MODULES=l10n_no,reimbursement_payment_order,account_banking_sepa_direct_debit create_db "$db" --no-demo
+    info "Running the suite through Odoo's own runner (odoo-bin --test-enable --test-tags) on Odoo $SERIES"
+    local tags
+    tags=$(IFS=,; echo "${ADDONS[*]/#//}")
+    odoo_bin -d "$db" --test-enable --test-tags "$tags" --stop-after-init --http-port "$HTTP_PORT" \
+        --log-level=warn --log-handler=odoo.tests.result:INFO >"$log" 2>&1 || true
+    grep -E "odoo\.tests\.result: .* tests when loading database|(ERROR|CRITICAL) " "$log" || true
+    ran=$(sed -n "s/.*odoo\.tests\.result: \([0-9]*\) failed, \([0-9]*\) error(s) of \([0-9]*\) tests when loading database.*/\1 \2 \3/p" "$log" | tail -n 1)
+    [ -n "$ran" ] || die "Odoo's runner printed no result (log: $log)."
+    set -- $ran
+    [ "$1" = 0 ] && [ "$2" = 0 ] || die "Odoo's runner: $1 failed, $2 error(s) of $3 tests on $SERIES (log: $log)."
+    [ "$3" = "$expected" ] \
+        || die "Odoo's runner ran $3 tests on $SERIES, pytest $expected: a test module is not imported by its tests/__init__.py."
+    info "Odoo's runner ran $3 tests on $SERIES, as pytest did; none failed"
 }
 
 # The floor: 90% of the addon's lines run by the test suite.
@@ -569,6 +628,15 @@ cmd_wheel_test() {
         --addon-under "$target"
 }
 
+# Each addon's README.rst and static/description/index.html, made from its
+# readme/ fragments by tools/readme.py (make lint fails when they are stale).
+cmd_readme() {
+    find_odoo
+    setup_venv
+    cd "$ROOT"
+    "$VENV/bin/python" tools/readme.py "${ADDONS[@]}"
+}
+
 cmd_lint() {
     find_odoo
     setup_venv
@@ -579,6 +647,8 @@ cmd_lint() {
     "$VENV/bin/ruff" format --check "${ADDONS[@]}" tools
     info "pylint-odoo (mandatory and optional checks)"
     "$VENV/bin/pylint" --rcfile=.pylintrc "${ADDONS[@]}"
+    info "README.rst and index.html of each addon made from its readme/ (make readme)"
+    "$VENV/bin/python" tools/readme.py --check "${ADDONS[@]}"
     info "OCA's module and PO checks (oca-checks-odoo-module, oca-checks-po)"
     setup_oca_checks
     local addon
@@ -647,8 +717,10 @@ case "${1:-}" in
     run) cmd_run ;;
     serve) cmd_serve ;;
     test) shift; cmd_test_all "$@" ;;
+    odoo-test) cmd_odoo_test ;;
     peer-test) cmd_peer_test_all ;;
     lint) cmd_lint ;;
+    readme) cmd_readme ;;
     i18n) cmd_i18n ;;
     screenshots) cmd_screenshots ;;
     screenshots-background) cmd_screenshots_background ;;
@@ -659,5 +731,5 @@ case "${1:-}" in
     upgrade-test) cmd_upgrade_test ;;
     wheel) cmd_wheel ;;
     wheel-test) cmd_wheel_test ;;
-    *) die "usage: tools/dev.sh setup|run|serve|test|peer-test|lint|i18n|screenshots|screenshots-background|bench|bench-payment-order|faults|upgrade-test|wheel|wheel-test" ;;
+    *) die "usage: tools/dev.sh setup|run|serve|test|odoo-test|peer-test|lint|readme|i18n|screenshots|screenshots-background|bench|bench-payment-order|faults|upgrade-test|wheel|wheel-test" ;;
 esac
