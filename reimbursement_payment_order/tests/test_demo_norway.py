@@ -16,11 +16,11 @@ def load_demo():
 
 @tagged("post_install", "-at_install")
 class TestDemoNorway(TransactionCase):
-    """The demo's Norwegian company is what the README says it is: a
+    """The demo's Norwegian company is what docs/development.md says it is: a
     company of its own with eight customers, six bank accounts (all trusted
     but Fjellstua Kafé's, Solberg Bygg's a domestic account number), the
     company's account at a bank with a BIC, and a preview that proposes and
-    leaves out whom the README names."""
+    leaves out whom that page names."""
 
     @classmethod
     def setUpClass(cls):
