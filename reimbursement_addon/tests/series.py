@@ -2,8 +2,16 @@
 ``series.py`` does it: each entry says since which series it holds."""
 
 from odoo import release
+from odoo.modules.registry import Registry
 
 MAJOR = release.version_info[0]
+
+# The registry's stand-in lock, which its test mode lends to other threads:
+# since 19.0 in odoo.orm.registry (18.0: odoo.modules.registry).
+if MAJOR >= 19:
+    from odoo.orm.registry import DummyRLock
+else:
+    from odoo.modules.registry import DummyRLock
 
 # Since 19.0, Odoo builds flatter queries: PostgreSQL parses the query of a
 # filter with thousands of conditions (18.0 trips on its parse depth).
@@ -43,3 +51,20 @@ def pending_rank_increments(env, field):
     if MAJOR >= 19:
         return dict(env.cr.postcommit.data.get(f"account.res.partner.increase_rank.{field}", {}))
     return {}
+
+
+def lend_registry_lock(case):
+    """Odoo's own runner (odoo-bin --test-enable) holds the registry's lock
+    for the whole run, and each new environment takes it: the threads of
+    ``case`` (its own, or the server's serving wkhtmltopdf) would wait for it
+    until the run ends. Lend it to them until the test ends, as the
+    registry's test mode lends it to HttpCase's server (pytest holds no such
+    lock)."""
+    if Registry._saved_lock is not None:
+        return  # lent already
+    Registry._saved_lock, Registry._lock = Registry._lock, DummyRLock()
+
+    def give_back():
+        Registry._lock, Registry._saved_lock = Registry._saved_lock, None
+
+    case.addCleanup(give_back)

@@ -9,6 +9,7 @@ from odoo.sql_db import Cursor
 from odoo.tests import BaseCase, get_db_name, tagged
 
 from .. import series
+from . import series as test_series
 
 
 @tagged("post_install", "-at_install")
@@ -23,6 +24,7 @@ class TestReimbursementConcurrency(BaseCase):
 
     def setUp(self):
         super().setUp()
+        test_series.lend_registry_lock(self)
         self.registry = Registry(get_db_name())
         with self.registry.cursor() as cr:
             # A connection of its own, not a test cursor on another's.

@@ -5,6 +5,7 @@ from PyPDF2 import PdfReader
 
 from odoo.tests import HttpCase, tagged
 
+from . import series as test_series
 from .common import ReimbursementCommon
 
 REPORT = "reimbursement_addon.action_report_reimbursement"
@@ -29,6 +30,11 @@ class TestReimbursementReport(ReimbursementCommon):
             .action_reimburse()
         )
         cls.reimbursement = cls.env["account.reimbursement"].browse(action["res_id"])
+
+    def setUp(self):
+        super().setUp()
+        # wkhtmltopdf fetches the report's assets from the server.
+        test_series.lend_registry_lock(self)
 
     def _html(self, records, data=None, lang=None, report=REPORT):
         reports = self.env["ir.actions.report"].with_context(lang=lang) if lang else self.env["ir.actions.report"]
