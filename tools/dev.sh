@@ -267,6 +267,32 @@ cmd_serve() {
     exec "$VENV/bin/python" "$ODOO_HOME/odoo-bin" -c "$CONF" -d "$DEMO_DB" --db-filter="^$DEMO_DB\$"
 }
 
+# each_series_side_by_side WHAT TARGET [ARGS]: tools/dev.sh TARGET on every
+# supported series at once, each on an HTTP port of its own, each one's
+# output (.odoo/TARGET-<series>.out) shown whole when it ends; fails naming
+# the series that failed. Each is mostly one process: two cores run both in
+# about the time of the longer.
+each_series_side_by_side() {
+    local what=$1 target=$2 series index pids=() failed=()
+    shift 2
+    mkdir -p "$STATE"
+    for index in "${!SUPPORTED_SERIES[@]}"; do
+        series=${SUPPORTED_SERIES[$index]}
+        info "$what on Odoo $series, in the background (.odoo/$target-$series.out)"
+        SERIES=$series HTTP_PORT=$((HTTP_PORT + index)) bash "$ROOT/tools/dev.sh" "$target" "$@" \
+            >"$STATE/$target-$series.out" 2>&1 &
+        pids+=($!)
+    done
+    for index in "${!SUPPORTED_SERIES[@]}"; do
+        series=${SUPPORTED_SERIES[$index]}
+        wait "${pids[$index]}" || failed+=("$series")
+        info "$what on Odoo $series:"
+        cat "$STATE/$target-$series.out"
+    done
+    [ ${#failed[@]} = 0 ] || die "$what failed on Odoo ${failed[*]} (above)."
+    info "$what passed on Odoo ${SUPPORTED_SERIES[*]}"
+}
+
 # make test: the whole suite on every supported series in turn (each one
 # to the end, failed or not), or on SERIES alone; PARALLEL=1 runs the series
 # side by side instead, each one's output shown whole when it ends (CI).
@@ -276,30 +302,15 @@ cmd_test_all() {
         cmd_test "$@"
         return
     fi
-    local series index pids=() failed=()
     if [ -n "${PARALLEL:-}" ]; then
-        # Side by side, as make peer-test runs: each suite is mostly one
-        # process, and two cores run both in about the time of the longer.
-        mkdir -p "$STATE"
-        for index in "${!SUPPORTED_SERIES[@]}"; do
-            series=${SUPPORTED_SERIES[$index]}
-            info "The test suite on Odoo $series, in the background (.odoo/test-$series.out)"
-            SERIES=$series HTTP_PORT=$((HTTP_PORT + index)) bash "$ROOT/tools/dev.sh" test "$@" \
-                >"$STATE/test-$series.out" 2>&1 &
-            pids+=($!)
-        done
-        for index in "${!SUPPORTED_SERIES[@]}"; do
-            series=${SUPPORTED_SERIES[$index]}
-            wait "${pids[$index]}" || failed+=("$series")
-            info "The test suite on Odoo $series:"
-            cat "$STATE/test-$series.out"
-        done
-    else
-        for series in "${SUPPORTED_SERIES[@]}"; do
-            info "The test suite on Odoo $series"
-            SERIES=$series bash "$ROOT/tools/dev.sh" test "$@" || failed+=("$series")
-        done
+        each_series_side_by_side "The test suite" test "$@"
+        return
     fi
+    local series failed=()
+    for series in "${SUPPORTED_SERIES[@]}"; do
+        info "The test suite on Odoo $series"
+        SERIES=$series bash "$ROOT/tools/dev.sh" test "$@" || failed+=("$series")
+    done
     [ ${#failed[@]} = 0 ] || die "the test suite failed on Odoo ${failed[*]} (above)."
     info "The test suite passed on Odoo ${SUPPORTED_SERIES[*]}"
 }
@@ -392,22 +403,7 @@ cmd_peer_test_all() {
         cmd_peer_test
         return
     fi
-    local series index pids=() failed=()
-    mkdir -p "$STATE"
-    for index in "${!SUPPORTED_SERIES[@]}"; do
-        series=${SUPPORTED_SERIES[$index]}
-        info "Our neighbours' test suites on Odoo $series, in the background (.odoo/peer-test-$series.out)"
-        SERIES=$series HTTP_PORT=$((HTTP_PORT + index)) bash "$ROOT/tools/dev.sh" peer-test \
-            >"$STATE/peer-test-$series.out" 2>&1 &
-        pids+=($!)
-    done
-    for index in "${!SUPPORTED_SERIES[@]}"; do
-        series=${SUPPORTED_SERIES[$index]}
-        wait "${pids[$index]}" || failed+=("$series")
-        info "Our neighbours' test suites on Odoo $series:"
-        cat "$STATE/peer-test-$series.out"
-    done
-    [ ${#failed[@]} = 0 ] || die "our neighbours' test suites failed on Odoo ${failed[*]} (above)."
+    each_series_side_by_side "Our neighbours' test suites" peer-test
 }
 
 cmd_peer_test() {
